@@ -1,0 +1,189 @@
+// The only place that dlopens libc. Every symbol is typed from its C prototype
+// (LP64: long/size_t/pointer = 64 bit, int = 32 bit); callers go through the
+// `Syscalls` seam in ./syscalls.ts rather than using this table directly.
+
+const SYMBOLS = {
+  // int *__errno_location(void)
+  __errno_location: { parameters: [], result: "pointer" },
+  // char *strerror(int errnum)
+  strerror: { parameters: ["i32"], result: "pointer" },
+  // int open(const char *path, int flags, mode_t mode)
+  open: { parameters: ["buffer", "i32", "u32"], result: "i32" },
+  // int close(int fd)
+  close: { parameters: ["i32"], result: "i32" },
+  // ssize_t read(int fd, void *buf, size_t count)
+  read: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  // ssize_t write(int fd, const void *buf, size_t count)
+  write: { parameters: ["i32", "buffer", "usize"], result: "isize" },
+  // int unshare(int flags)
+  unshare: { parameters: ["i32"], result: "i32" },
+  // int setns(int fd, int nstype)
+  setns: { parameters: ["i32", "i32"], result: "i32" },
+  // int mount(const char *src, const char *target, const char *fstype, unsigned long flags, const void *data)
+  mount: { parameters: ["buffer", "buffer", "buffer", "u64", "buffer"], result: "i32" },
+  // int umount2(const char *target, int flags)
+  umount2: { parameters: ["buffer", "i32"], result: "i32" },
+  // int chdir(const char *path)
+  chdir: { parameters: ["buffer"], result: "i32" },
+  // int chroot(const char *path)
+  chroot: { parameters: ["buffer"], result: "i32" },
+  // int mknod(const char *path, mode_t mode, dev_t dev)
+  mknod: { parameters: ["buffer", "u32", "u64"], result: "i32" },
+  // int mkfifo(const char *path, mode_t mode)
+  mkfifo: { parameters: ["buffer", "u32"], result: "i32" },
+  // int chown(const char *path, uid_t owner, gid_t group)
+  chown: { parameters: ["buffer", "u32", "u32"], result: "i32" },
+  // int fchown(int fd, uid_t owner, gid_t group)
+  fchown: { parameters: ["i32", "u32", "u32"], result: "i32" },
+  // pid_t setsid(void)
+  setsid: { parameters: [], result: "i32" },
+  // pid_t getpid(void)
+  getpid: { parameters: [], result: "i32" },
+  // int ioctl(int fd, unsigned long request, ...) -- called with one pointer or integer argument
+  ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
+  ioctl_int: { name: "ioctl", parameters: ["i32", "u64", "u64"], result: "i32" },
+  // int dup2(int oldfd, int newfd)
+  dup2: { parameters: ["i32", "i32"], result: "i32" },
+  // int setgroups(size_t size, const gid_t *list)
+  setgroups: { parameters: ["usize", "buffer"], result: "i32" },
+  // int setresgid(gid_t r, gid_t e, gid_t s)
+  setresgid: { parameters: ["u32", "u32", "u32"], result: "i32" },
+  // int setresuid(uid_t r, uid_t e, uid_t s)
+  setresuid: { parameters: ["u32", "u32", "u32"], result: "i32" },
+  // int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)
+  prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
+  // long syscall(long number, ...) -- pivot_root, close_range, seccomp take at most three word arguments
+  syscall3: { name: "syscall", parameters: ["i64", "u64", "u64", "u64"], result: "i64" },
+  syscall_ptr: { name: "syscall", parameters: ["i64", "buffer", "buffer", "u64"], result: "i64" },
+  // int execve(const char *path, char *const argv[], char *const envp[])
+  execve: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
+  // int kill(pid_t pid, int sig)
+  kill: { parameters: ["i32", "i32"], result: "i32" },
+  // int socket(int domain, int type, int protocol)
+  socket: { parameters: ["i32", "i32", "i32"], result: "i32" },
+  // int bind(int fd, const struct sockaddr *addr, socklen_t len)
+  bind: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  // int connect(int fd, const struct sockaddr *addr, socklen_t len)
+  connect: { parameters: ["i32", "buffer", "u32"], result: "i32" },
+  // int setsockopt(int fd, int level, int name, const void *val, socklen_t len)
+  setsockopt: { parameters: ["i32", "i32", "i32", "buffer", "u32"], result: "i32" },
+  // ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *addr, socklen_t alen)
+  sendto: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"], result: "isize" },
+  // ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *addr, socklen_t *alen)
+  recvfrom: { parameters: ["i32", "buffer", "usize", "i32", "buffer", "buffer"], result: "isize" },
+  // ssize_t sendmsg(int fd, const struct msghdr *msg, int flags)
+  sendmsg: { parameters: ["i32", "buffer", "i32"], result: "isize" },
+  // int posix_openpt(int flags)
+  posix_openpt: { parameters: ["i32"], result: "i32" },
+  // int grantpt(int fd)
+  grantpt: { parameters: ["i32"], result: "i32" },
+  // int unlockpt(int fd)
+  unlockpt: { parameters: ["i32"], result: "i32" },
+  // int ptsname_r(int fd, char *buf, size_t len)
+  ptsname_r: { parameters: ["i32", "buffer", "usize"], result: "i32" },
+  // int poll(struct pollfd *fds, nfds_t n, int timeout)
+  poll: { parameters: ["buffer", "u64", "i32"], result: "i32" },
+  // int flock(int fd, int op)
+  flock: { parameters: ["i32", "i32"], result: "i32" },
+  // int sethostname(const char *name, size_t len)
+  sethostname: { parameters: ["buffer", "usize"], result: "i32" },
+  // int if_nametoindex(const char *name) -- returns unsigned int, 0 on failure
+  if_nametoindex: { parameters: ["buffer"], result: "u32" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+export type LibcSymbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+
+let lib: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
+
+/** The libc symbol table, opened on first use (most CLI calls never need it). */
+export function libc(): LibcSymbols {
+  lib ??= Deno.dlopen("libc.so.6", SYMBOLS);
+  return lib.symbols;
+}
+
+/** errno of the last failing call; read it before any other libc call. */
+export function errno(): number {
+  const p = libc().__errno_location();
+  return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
+}
+
+const ERRNO_NAMES: Record<number, string> = {
+  1: "EPERM",
+  2: "ENOENT",
+  3: "ESRCH",
+  4: "EINTR",
+  5: "EIO",
+  9: "EBADF",
+  10: "ECHILD",
+  11: "EAGAIN",
+  12: "ENOMEM",
+  13: "EACCES",
+  16: "EBUSY",
+  17: "EEXIST",
+  19: "ENODEV",
+  20: "ENOTDIR",
+  21: "EISDIR",
+  22: "EINVAL",
+  24: "EMFILE",
+  25: "ENOTTY",
+  28: "ENOSPC",
+  30: "EROFS",
+  32: "EPIPE",
+  36: "ENAMETOOLONG",
+  38: "ENOSYS",
+  39: "ENOTEMPTY",
+  40: "ELOOP",
+  61: "ENODATA",
+  93: "EPROTONOSUPPORT",
+  95: "EOPNOTSUPP",
+  97: "EAFNOSUPPORT",
+  98: "EADDRINUSE",
+  99: "EADDRNOTAVAIL",
+  104: "ECONNRESET",
+  110: "ETIMEDOUT",
+  111: "ECONNREFUSED",
+};
+
+export function errnoName(code: number): string {
+  return ERRNO_NAMES[code] ?? `errno ${code}`;
+}
+
+export function strerror(code: number): string {
+  const p = libc().strerror(code);
+  return p === null ? `errno ${code}` : new Deno.UnsafePointerView(p).getCString();
+}
+
+/** A failed system call: which call, on what, and the errno it returned. */
+export class SyscallError extends Error {
+  constructor(readonly call: string, readonly errno: number, readonly subject?: string) {
+    super(
+      `${call}${subject === undefined ? "" : `(${subject})`} failed: ${errnoName(errno)} (${
+        strerror(errno)
+      })`,
+    );
+    this.name = "SyscallError";
+  }
+}
+
+/** Throw a SyscallError when a libc call returned -1 (or any negative value). */
+export function check<T extends number | bigint>(result: T, call: string, subject?: string): T {
+  if (result < 0) throw new SyscallError(call, errno(), subject);
+  return result;
+}
+
+const encoder = new TextEncoder();
+
+/** A NUL-terminated copy of `s` for passing as `const char *`. */
+export function cstr(s: string): Uint8Array<ArrayBuffer> {
+  return encoder.encode(s + "\0");
+}
+
+/** A NULL-terminated `char *const[]` and the buffers it points into (keep both alive). */
+export function cstrArray(items: readonly string[]): { array: BigUint64Array<ArrayBuffer>; keep: Uint8Array[] } {
+  const keep = items.map(cstr);
+  const array = new BigUint64Array(items.length + 1);
+  keep.forEach((b, i) => {
+    array[i] = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(b)));
+  });
+  return { array, keep };
+}

@@ -1,0 +1,16 @@
+import type { Logger, LogOptions } from "../log.ts";
+
+/** What every command receives: the global flags, resolved, and a logger. */
+export interface CommandContext {
+  /** State root (`--root`), absolute. */
+  root: string;
+  log: Logger;
+  logOptions: LogOptions;
+  debug: boolean;
+  /** Host config file (`--config`), else $URUNC_CONFIG, else the default path. */
+  configPath: string | null;
+  /** The full original argv, for handing a non-unikernel container to runc unchanged. */
+  argv: readonly string[];
+}
+
+export type CommandMain = (ctx: CommandContext, args: string[]) => Promise<number> | number;

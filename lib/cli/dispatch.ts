@@ -1,0 +1,173 @@
+// Global runc flags, then one command module loaded lazily: every CLI call is a
+// fresh process, so a command imports only what it needs.
+
+import { isAbsolute, resolve } from "node:path";
+import { describe, UsageError } from "../errors.ts";
+import { createLogger, type LogFormat, type LogOptions } from "../log.ts";
+import type { CommandContext, CommandMain } from "./context.ts";
+import { VERSION } from "../version.ts";
+
+interface CommandEntry {
+  summary: string;
+  load: () => Promise<{ main: CommandMain }>;
+  /** The command's stdio belongs to the container: never print errors there. */
+  quiet?: boolean;
+  hidden?: boolean;
+}
+
+const COMMANDS: Record<string, CommandEntry> = {
+  create: { summary: "create a container", load: () => import("./create.ts"), quiet: true },
+  start: { summary: "start a created container", load: () => import("./start.ts") },
+  run: { summary: "create and start a container, wait for it", load: () => import("./run.ts"), quiet: true },
+  state: { summary: "print the state of a container", load: () => import("./state.ts") },
+  kill: { summary: "send a signal to a container", load: () => import("./kill.ts") },
+  delete: { summary: "delete a container and everything urunc created for it", load: () => import("./delete.ts") },
+  list: { summary: "list containers", load: () => import("./list.ts") },
+  ps: { summary: "list the processes of a container", load: () => import("./ps.ts") },
+  features: { summary: "print the OCI features document", load: () => import("./features.ts") },
+  plan: { summary: "print the launch plan for a bundle without running it", load: () => import("./plan.ts") },
+  check: { summary: "check that the host can run unikernel containers", load: () => import("./check.ts") },
+  help: { summary: "show help", load: () => Promise.resolve({ main: () => (printHelp(), 0) }) },
+  init: { summary: "internal: the container init", load: () => import("./init.ts"), quiet: true, hidden: true },
+};
+
+const GLOBAL_VALUE_FLAGS = new Set(["root", "log", "log-format", "rootless", "criu", "config"]);
+const GLOBAL_BOOL_FLAGS = new Set(["debug", "systemd-cgroup"]);
+
+export const DEFAULT_ROOT = "/run/urunc";
+
+interface Globals {
+  root: string;
+  log: string | null;
+  logFormat: LogFormat;
+  debug: boolean;
+  config: string | null;
+  version: boolean;
+  help: boolean;
+}
+
+/** Split argv into global flags, the command name and the command's own arguments. */
+export function parseGlobals(argv: readonly string[]): { globals: Globals; command: string | null; rest: string[] } {
+  const g: Globals = {
+    root: DEFAULT_ROOT,
+    log: null,
+    logFormat: "text",
+    debug: false,
+    config: null,
+    version: false,
+    help: false,
+  };
+  let i = 0;
+  for (; i < argv.length; i++) {
+    const tok = argv[i];
+    if (!tok.startsWith("-") || tok === "-") break;
+    if (tok === "--") {
+      i++;
+      break;
+    }
+    if (tok === "-v" || tok === "--version") {
+      g.version = true;
+      continue;
+    }
+    if (tok === "-h" || tok === "--help") {
+      g.help = true;
+      continue;
+    }
+    const body = tok.replace(/^--?/, "");
+    const eq = body.indexOf("=");
+    const name = eq < 0 ? body : body.slice(0, eq);
+    if (GLOBAL_BOOL_FLAGS.has(name)) {
+      if (eq >= 0 && !["true", "false"].includes(body.slice(eq + 1))) {
+        throw new UsageError(`invalid value for global flag --${name}: expected true or false`);
+      }
+      if (name === "debug") g.debug = eq < 0 || body.slice(eq + 1) === "true";
+      continue;
+    }
+    if (!GLOBAL_VALUE_FLAGS.has(name)) throw new UsageError(`unknown global flag ${JSON.stringify(tok)}`);
+    let value: string;
+    if (eq >= 0) value = body.slice(eq + 1);
+    else {
+      if (i + 1 >= argv.length) throw new UsageError(`global flag --${name} needs a value`);
+      value = argv[++i];
+    }
+    switch (name) {
+      case "root":
+        if (value === "") throw new UsageError("--root must not be empty");
+        g.root = isAbsolute(value) ? resolve(value) : resolve(Deno.cwd(), value);
+        if (g.root === "/") throw new UsageError("--root must not be /");
+        break;
+      case "log":
+        g.log = value === "" ? null : resolve(value);
+        break;
+      case "log-format":
+        if (value !== "text" && value !== "json") {
+          throw new UsageError(`invalid --log-format ${JSON.stringify(value)}: expected text or json`);
+        }
+        g.logFormat = value;
+        break;
+      case "config":
+        g.config = resolve(value);
+        break;
+      // --rootless and --criu are accepted for runc compatibility and have no effect.
+    }
+  }
+  return { globals: g, command: i < argv.length ? argv[i] : null, rest: argv.slice(i + 1) };
+}
+
+export function printHelp(): void {
+  const lines = [
+    `urunc ${VERSION}: an OCI runtime that runs unikernels in virtual machine monitors`,
+    "",
+    "usage: urunc [global flags] <command> [flags] [args]",
+    "",
+    "global flags: --root DIR (default /run/urunc), --log FILE, --log-format text|json, --debug,",
+    "              --config FILE (host config, default $URUNC_CONFIG or /etc/urunc/config.toml),",
+    "              --systemd-cgroup, --rootless VALUE (accepted, no effect), --version, --help",
+    "",
+    "commands:",
+    ...Object.entries(COMMANDS).filter(([, c]) => !c.hidden).map(([n, c]) => `  ${n.padEnd(10)}${c.summary}`),
+  ];
+  console.log(lines.join("\n"));
+}
+
+export async function runCli(argv: readonly string[]): Promise<number> {
+  let logOptions: LogOptions = { path: null, format: "text", debug: false };
+  let quiet = false;
+  let log = createLogger(logOptions);
+  try {
+    const { globals, command, rest } = parseGlobals(argv);
+    logOptions = { path: globals.log, format: globals.logFormat, debug: globals.debug };
+    log = createLogger(logOptions);
+    if (globals.version) {
+      console.log(`urunc version ${VERSION}\nspec: 1.2.0`);
+      return 0;
+    }
+    if (command === null || globals.help) {
+      printHelp();
+      return 0;
+    }
+    const entry = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+    if (entry === undefined) {
+      throw new UsageError(`unknown command ${JSON.stringify(command)}; run "urunc help" for the list`);
+    }
+    quiet = entry.quiet === true;
+    const ctx: CommandContext = {
+      root: globals.root,
+      log,
+      logOptions,
+      debug: globals.debug,
+      configPath: globals.config ?? Deno.env.get("URUNC_CONFIG") ?? null,
+      argv,
+    };
+    const { main } = await entry.load();
+    return await main(ctx, rest);
+  } catch (err) {
+    const msg = describe(err);
+    log.error(msg);
+    if (logOptions.debug && err instanceof Error && err.stack) log.debug(err.stack);
+    // create/run/init share their stdio with the container; anything else may
+    // print, and must when logging to a file (the shim reads kill's output).
+    if (!quiet && logOptions.path !== null) console.error(`urunc: ${msg}`);
+    return err instanceof UsageError ? 2 : (err as { exitCode?: number }).exitCode ?? 1;
+  }
+}

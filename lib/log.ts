@@ -1,0 +1,56 @@
+// runc-compatible logging: `--log FILE --log-format json` writes one
+// {"level","msg","time"} object per line; containerd shows the last "error" msg.
+// Writes are synchronous appends, so a line is complete even if we exec or die next.
+
+export type Level = "debug" | "info" | "warning" | "error";
+export type LogFormat = "text" | "json";
+
+export interface Logger {
+  debug(msg: string): void;
+  info(msg: string): void;
+  warn(msg: string): void;
+  error(msg: string): void;
+}
+
+const encoder = new TextEncoder();
+
+export interface LogOptions {
+  /** Log file; null = stderr (never used by `create`, whose stderr is the container's). */
+  path: string | null;
+  format: LogFormat;
+  debug: boolean;
+}
+
+export function formatLine(level: Level, msg: string, format: LogFormat, now = new Date()): string {
+  const time = now.toISOString();
+  if (format === "json") return JSON.stringify({ level, msg, time }) + "\n";
+  return `time="${time}" level=${level} msg=${JSON.stringify(msg)}\n`;
+}
+
+export function createLogger(opts: LogOptions): Logger {
+  let file: Deno.FsFile | null = null;
+  const emit = (level: Level, msg: string) => {
+    if (level === "debug" && !opts.debug) return;
+    const line = encoder.encode(formatLine(level, msg, opts.format));
+    if (opts.path === null) {
+      Deno.stderr.writeSync(line);
+      return;
+    }
+    file ??= Deno.openSync(opts.path, { append: true, create: true, mode: 0o644 });
+    file.writeSync(line);
+  };
+  return {
+    debug: (m) => emit("debug", m),
+    info: (m) => emit("info", m),
+    warn: (m) => emit("warning", m),
+    error: (m) => emit("error", m),
+  };
+}
+
+/** A logger that drops everything (tests, `plan`). */
+export const silentLogger: Logger = {
+  debug() {},
+  info() {},
+  warn() {},
+  error() {},
+};

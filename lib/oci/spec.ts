@@ -1,0 +1,106 @@
+// config.json: the fields urunc consumes, validated; unknown fields are kept
+// (z.looseObject) so nothing a caller put there is lost when we pass it on.
+
+import { z } from "zod";
+import { join } from "node:path";
+import { UruncError } from "../errors.ts";
+
+const hook = z.looseObject({
+  path: z.string().min(1).refine((p) => p.startsWith("/"), "must be an absolute path"),
+  args: z.array(z.string()).optional(),
+  env: z.array(z.string()).optional(),
+  timeout: z.number().int().positive().optional(),
+});
+export type Hook = z.infer<typeof hook>;
+
+export const HOOK_KINDS = [
+  "prestart",
+  "createRuntime",
+  "createContainer",
+  "startContainer",
+  "poststart",
+  "poststop",
+] as const;
+export type HookKind = typeof HOOK_KINDS[number];
+
+const uint32 = z.number().int().min(0).max(0xffffffff);
+
+export const NAMESPACE_TYPES = ["pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"] as const;
+export type NamespaceType = typeof NAMESPACE_TYPES[number];
+
+const namespace = z.looseObject({
+  type: z.enum(NAMESPACE_TYPES),
+  path: z.string().optional(),
+});
+
+const specSchema = z.looseObject({
+  ociVersion: z.string(),
+  root: z.looseObject({ path: z.string().min(1), readonly: z.boolean().optional() }),
+  process: z.looseObject({
+    terminal: z.boolean().optional(),
+    user: z.looseObject({ uid: uint32, gid: uint32, additionalGids: z.array(uint32).optional() }),
+    args: z.array(z.string()).optional(),
+    env: z.array(z.string()).optional(),
+    cwd: z.string(),
+  }),
+  hostname: z.string().optional(),
+  hooks: z.looseObject(
+    Object.fromEntries(HOOK_KINDS.map((k) => [k, z.array(hook).optional()])) as Record<
+      HookKind,
+      z.ZodOptional<z.ZodArray<typeof hook>>
+    >,
+  ).optional(),
+  annotations: z.record(z.string(), z.string()).optional(),
+  linux: z.looseObject({
+    namespaces: z.array(namespace).optional(),
+    resources: z.looseObject({
+      memory: z.looseObject({ limit: z.number().int().nullable().optional() }).nullable().optional(),
+      cpu: z.looseObject({
+        quota: z.number().int().nullable().optional(),
+        period: z.number().int().nullable().optional(),
+      }).nullable().optional(),
+    }).nullable().optional(),
+    seccomp: z.unknown().optional(),
+    rootfsPropagation: z.string().optional(),
+  }).optional(),
+});
+
+export type OciSpec = z.infer<typeof specSchema>;
+
+/** Validate a parsed config.json; errors name the field and what was expected. */
+export function parseSpec(raw: unknown, file: string): OciSpec {
+  const r = specSchema.safeParse(raw);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0];
+  const field = issue.path.length ? issue.path.join(".") : "(top level)";
+  throw new UruncError(`invalid ${file}: field "${field}": ${issue.message}`);
+}
+
+/** Read and validate `<bundle>/config.json`. */
+export function loadSpec(bundle: string): OciSpec {
+  const file = join(bundle, "config.json");
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(file);
+  } catch (err) {
+    throw new UruncError(`cannot read ${file}: ${(err as Error).message}`);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (err) {
+    throw new UruncError(`invalid ${file}: not JSON: ${(err as Error).message}`);
+  }
+  return parseSpec(raw, file);
+}
+
+/** The rootfs directory: root.path, relative to the bundle unless absolute. */
+export function rootfsPath(spec: OciSpec, bundle: string): string {
+  return spec.root.path.startsWith("/") ? spec.root.path : join(bundle, spec.root.path);
+}
+
+/** linux.seccomp present and not null: the monitor is confined. */
+export function seccompEnabled(spec: OciSpec): boolean {
+  const s = spec.linux?.seccomp;
+  return s !== undefined && s !== null;
+}
