@@ -25,7 +25,16 @@ export type HookKind = typeof HOOK_KINDS[number];
 
 const uint32 = z.number().int().min(0).max(0xffffffff);
 
-export const NAMESPACE_TYPES = ["pid", "network", "mount", "ipc", "uts", "user", "cgroup", "time"] as const;
+export const NAMESPACE_TYPES = [
+  "pid",
+  "network",
+  "mount",
+  "ipc",
+  "uts",
+  "user",
+  "cgroup",
+  "time",
+] as const;
 export type NamespaceType = typeof NAMESPACE_TYPES[number];
 
 const namespace = z.looseObject({
@@ -54,7 +63,8 @@ const specSchema = z.looseObject({
   linux: z.looseObject({
     namespaces: z.array(namespace).optional(),
     resources: z.looseObject({
-      memory: z.looseObject({ limit: z.number().int().nullable().optional() }).nullable().optional(),
+      memory: z.looseObject({ limit: z.number().int().nullable().optional() }).nullable()
+        .optional(),
       cpu: z.looseObject({
         quota: z.number().int().nullable().optional(),
         period: z.number().int().nullable().optional(),

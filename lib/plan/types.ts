@@ -121,6 +121,30 @@ export interface NetworkPlan {
   tap: string;
 }
 
+/** The address the guest configures on its NIC (static mode: the fixed Knative addresses). */
+export interface GuestNetwork {
+  ip: string;
+  mask: string;
+  /** Prefix length counted from `mask`. */
+  prefix: number;
+  gateway: string;
+  mac: string;
+}
+
+/** How the guest gets its root filesystem: the last applicable rule wins (block over initrd). */
+export type RootfsKind = "initrd" | "block" | "none";
+
+export interface StoragePlan {
+  rootfs: RootfsKind;
+  /** The block device/image given to the monitor, and where it came from. */
+  block: { path: string; source: "annotation" | "devmapper" } | null;
+  /**
+   * Devmapper pass-through: the host layer copies `keep` (paths inside the rootfs:
+   * kernel, initrd) out of the snapshot, unmounts it and hands `device` to the monitor.
+   */
+  devmapper: { device: string; fstype: string; keep: string[] } | null;
+}
+
 export interface LaunchPlan {
   unikernelType: UnikernelType;
   monitor: {
@@ -144,7 +168,9 @@ export interface LaunchPlan {
     vcpus: number;
   };
   jail: JailPlan;
-  network: NetworkPlan | null;
+  /** null: the container has no network (facts.network was null). */
+  network: (NetworkPlan & { guest: GuestNetwork }) | null;
+  storage: StoragePlan;
   /** One line each: things the guest will see differently from what the user wrote. */
   warnings: string[];
 }

@@ -1,0 +1,190 @@
+// The unikernel configuration of a container: the com.urunc.unikernel.* spec
+// annotations, else <rootfs>/urunc.json (same keys, values base64 as bunny
+// writes them). Each key is taken from the annotations when set there, else from
+// urunc.json. No metadata at all → null (the runtime hands the container to
+// runc); malformed metadata is an error naming the key, source and expectation.
+
+import { join } from "node:path";
+import { UruncError } from "../errors.ts";
+import type { OciSpec } from "../oci/spec.ts";
+import { GO_BOOL_WORDS, goParseBool } from "../plan/go_compat.ts";
+import {
+  MONITOR_KINDS,
+  type MonitorKind,
+  UNIKERNEL_TYPES,
+  type UnikernelConfig,
+  type UnikernelType,
+} from "../plan/types.ts";
+import { decodeMetadataValue } from "./decode.ts";
+
+export const ANNOTATION_PREFIX = "com.urunc.unikernel.";
+export const CONFIG_KEYS = [
+  "unikernelType",
+  "hypervisor",
+  "binary",
+  "cmdline",
+  "unikernelVersion",
+  "initrd",
+  "block",
+  "blkMntPoint",
+  "useDMBlock",
+] as const;
+type Key = typeof CONFIG_KEYS[number];
+type Source = "annotations" | "urunc.json";
+
+export const DM_BLOCK_ENV = "USE_DEVMAPPER_AS_BLOCK";
+
+interface Value {
+  text: string;
+  source: Source;
+}
+
+function describeSource(key: Key, v: Value, jsonPath: string): string {
+  return v.source === "annotations"
+    ? `annotation "${ANNOTATION_PREFIX}${key}"`
+    : `key "${ANNOTATION_PREFIX}${key}" in ${jsonPath}`;
+}
+
+/** Read <rootfs>/urunc.json; null when absent. */
+function readUruncJson(path: string): Record<string, string> | null {
+  let info: Deno.FileInfo;
+  try {
+    info = Deno.statSync(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return null;
+    throw new UruncError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+  if (!info.isFile) {
+    throw new UruncError(
+      `invalid ${path}: expected a regular file, found a directory or special file`,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(Deno.readTextFileSync(path));
+  } catch (err) {
+    throw new UruncError(`invalid ${path}: not JSON: ${(err as Error).message}`);
+  }
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
+    throw new UruncError(`invalid ${path}: expected a JSON object of ${ANNOTATION_PREFIX}* keys`);
+  }
+  const out: Record<string, string> = {};
+  for (const key of CONFIG_KEYS) {
+    const name = ANNOTATION_PREFIX + key;
+    const v = (raw as Record<string, unknown>)[name];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== "string") {
+      throw new UruncError(
+        `invalid key "${name}" in ${path}: expected a string, got ${JSON.stringify(v)}`,
+      );
+    }
+    out[key] = v;
+  }
+  return out;
+}
+
+function checkPath(key: Key, v: Value, jsonPath: string, required: boolean): string {
+  const where = describeSource(key, v, jsonPath);
+  if (v.text === "") {
+    if (required) {
+      throw new UruncError(`missing ${where}: expected the kernel path inside the rootfs`);
+    }
+    return "";
+  }
+  if (!v.text.startsWith("/") || v.text.split("/").includes("..") || v.text.includes("\0")) {
+    throw new UruncError(
+      `invalid ${where}: expected an absolute path inside the rootfs without "..", got ${
+        JSON.stringify(v.text)
+      }`,
+    );
+  }
+  return v.text;
+}
+
+function checkEnum<T extends string>(
+  key: Key,
+  v: Value,
+  jsonPath: string,
+  allowed: readonly T[],
+): T {
+  if ((allowed as readonly string[]).includes(v.text)) return v.text as T;
+  const where = describeSource(key, v, jsonPath);
+  const got = v.text === "" ? "nothing" : JSON.stringify(v.text);
+  throw new UruncError(`invalid ${where}: expected one of ${allowed.join(", ")}, got ${got}`);
+}
+
+/**
+ * Merge annotations over urunc.json and validate. `env` supplies
+ * USE_DEVMAPPER_AS_BLOCK, the default for an empty useDMBlock (else false).
+ */
+export function resolveUnikernelConfig(
+  spec: OciSpec,
+  rootfsDir: string,
+  env?: Record<string, string>,
+): UnikernelConfig | null {
+  const annotations = spec.annotations ?? {};
+  const jsonPath = join(rootfsDir, "urunc.json");
+  const fromAnnotations: Partial<Record<Key, string>> = {};
+  for (const key of CONFIG_KEYS) {
+    const v = annotations[ANNOTATION_PREFIX + key];
+    if (v !== undefined && v !== "") fromAnnotations[key] = v;
+  }
+  const json = readUruncJson(jsonPath);
+  const values = {} as Record<Key, Value>;
+  for (const key of CONFIG_KEYS) {
+    const a = fromAnnotations[key];
+    const j = json?.[key];
+    // A key set nowhere is blamed on urunc.json only when there is one.
+    values[key] = a !== undefined || json === null
+      ? { text: a === undefined ? "" : decodeMetadataValue(a), source: "annotations" }
+      : { text: j === undefined ? "" : decodeMetadataValue(j), source: "urunc.json" };
+  }
+  // useDMBlock alone (e.g. set cluster-wide) does not make a unikernel container.
+  if (CONFIG_KEYS.every((k) => k === "useDMBlock" || values[k].text === "")) return null;
+
+  const dm = values.useDMBlock;
+  let useDMBlock = false;
+  if (dm.text !== "") {
+    const b = goParseBool(dm.text);
+    if (b === null) {
+      throw new UruncError(
+        `invalid ${describeSource("useDMBlock", dm, jsonPath)}: expected a boolean (${
+          GO_BOOL_WORDS.join(", ")
+        }), got ${JSON.stringify(dm.text)}`,
+      );
+    }
+    useDMBlock = b;
+  } else {
+    const fallback = env !== undefined ? env[DM_BLOCK_ENV] : Deno.env.get(DM_BLOCK_ENV);
+    if (fallback !== undefined && fallback !== "") {
+      const b = goParseBool(fallback);
+      if (b === null) {
+        throw new UruncError(
+          `invalid environment variable ${DM_BLOCK_ENV}: expected a boolean (${
+            GO_BOOL_WORDS.join(", ")
+          }), got ${JSON.stringify(fallback)}`,
+        );
+      }
+      useDMBlock = b;
+    }
+  }
+
+  const unikernelType = checkEnum<UnikernelType>(
+    "unikernelType",
+    values.unikernelType,
+    jsonPath,
+    UNIKERNEL_TYPES,
+  );
+  return {
+    unikernelType,
+    hypervisor: checkEnum<MonitorKind>("hypervisor", values.hypervisor, jsonPath, MONITOR_KINDS),
+    binary: checkPath("binary", values.binary, jsonPath, true),
+    cmdline: values.cmdline.text,
+    unikernelVersion: values.unikernelVersion.text,
+    initrd: checkPath("initrd", values.initrd, jsonPath, false),
+    block: checkPath("block", values.block, jsonPath, false),
+    blkMntPoint: values.blkMntPoint.text,
+    useDMBlock,
+    source: values.unikernelType.source,
+  };
+}

@@ -1,0 +1,111 @@
+// What this host is like, for the launch plan. Synchronous only: the runtime
+// calls it after switching namespaces, where async ops would run on pool
+// threads still in the old ones. The runtime and `urunc plan` both use this one
+// function, so a printed plan matches what the runtime will execute.
+
+import { join, resolve } from "node:path";
+import { MONITORS } from "../plan/monitors/registry.ts";
+import {
+  type Arch,
+  type HostConfig,
+  type HostFacts,
+  MONITOR_KINDS,
+  type MonitorKind,
+  type RootfsMount,
+} from "../plan/types.ts";
+
+const FALLBACK_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+export function hostArch(): Arch {
+  return Deno.build.arch === "aarch64" ? "arm64" : "amd64";
+}
+
+/** /dev/kvm exists and we may open it read-write. */
+export function kvmUsable(): boolean {
+  try {
+    Deno.openSync("/dev/kvm", { read: true, write: true }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** exec.LookPath: the first executable regular file named `name` in PATH's absolute dirs. */
+export function lookPath(name: string, pathEnv: string): string | undefined {
+  for (const dir of pathEnv.split(":")) {
+    if (!dir.startsWith("/")) continue;
+    const file = join(dir, name);
+    try {
+      const st = Deno.statSync(file);
+      if (st.isFile && st.mode !== null && (st.mode & 0o111) !== 0) return file;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+/** Undo mountinfo's octal escapes (\040 space, \011 tab, \012 newline, \134 backslash). */
+export function unescapeMountinfo(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+/**
+ * The mount at exactly `mountpoint` in /proc/self/mountinfo text; the last
+ * matching line wins, as a later mount covers an earlier one.
+ */
+export function findMount(mountinfo: string, mountpoint: string): RootfsMount | null {
+  let found: RootfsMount | null = null;
+  for (const line of mountinfo.split("\n")) {
+    const sep = line.indexOf(" - ");
+    if (sep < 0) continue;
+    const pre = line.slice(0, sep).split(" ");
+    const post = line.slice(sep + 3).split(" ");
+    if (pre.length < 5 || post.length < 2) continue;
+    const mp = unescapeMountinfo(pre[4]);
+    if (mp !== mountpoint) continue;
+    found = {
+      mountpoint: mp,
+      fstype: unescapeMountinfo(post[0]),
+      device: unescapeMountinfo(post[1]),
+    };
+  }
+  return found;
+}
+
+function rootfsMount(rootfs: string): RootfsMount | null {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync("/proc/self/mountinfo");
+  } catch {
+    return null;
+  }
+  const m = findMount(text, resolve(rootfs));
+  if (m === null) return null;
+  let isBlockDevice = false;
+  if (m.device.startsWith("/")) {
+    try {
+      isBlockDevice = Deno.statSync(m.device).isBlockDevice === true;
+    } catch {
+      // a vanished or foreign-namespace source is not a usable block device
+    }
+  }
+  return { ...m, isBlockDevice };
+}
+
+export function probeHostFacts(host: HostConfig, opts: { rootfs: string }): HostFacts {
+  const arch = hostArch();
+  const pathEnv = Deno.env.get("PATH") ?? FALLBACK_PATH;
+  const monitorPaths: Partial<Record<MonitorKind, string>> = {};
+  for (const kind of MONITOR_KINDS) {
+    const p = host.monitors[kind].path ?? lookPath(MONITORS[kind].binaryName(arch), pathEnv);
+    if (p !== undefined) monitorPaths[kind] = p;
+  }
+  return {
+    arch,
+    kvm: kvmUsable(),
+    monitorPaths,
+    network: null,
+    rootfsMount: rootfsMount(opts.rootfs),
+  };
+}

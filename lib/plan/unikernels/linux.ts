@@ -1,0 +1,111 @@
+// Linux with the urunit init: kernel parameters, then env as KEY=VALUE
+// parameters (the kernel hands unknown ones to init's environment), then
+// `init=APP -- ARGS` (`rdinit=` when booting from an initrd).
+//
+// How values reach the guest: the kernel splits on whitespace; an argument with
+// a space is wrapped in single quotes and urunit re-joins the quoted words, so
+// "two words" survives. Not intact (warned): empty arguments, leading/trailing or
+// repeated whitespace, tabs/newlines, quote characters; env entries without "="
+// or whose value contains whitespace or double quotes.
+
+import { UruncError } from "../../errors.ts";
+import { goTrimSpace } from "../go_compat.ts";
+import { argsWarning, envWarning, splitWords } from "./guest_words.ts";
+import type { GuestCmdline, GuestContext, UnikernelModule } from "./unikernel.ts";
+
+/** urunit's convention: an argument with an inner space travels as '…'. */
+export function urunitQuote(arg: string): string {
+  const trimmed = goTrimSpace(arg);
+  return trimmed.indexOf(" ") > 0 ? `'${trimmed}'` : arg;
+}
+
+/** What init receives: the words after `--`, with '…' groups re-joined by urunit. */
+export function linuxGuestArgs(cmdline: string): string[] {
+  const words = splitWords(cmdline);
+  const sep = words.indexOf("--");
+  const init = words.slice(0, sep < 0 ? words.length : sep).reverse()
+    .find((w) => w.startsWith("init=") || w.startsWith("rdinit="));
+  const app = init === undefined ? [] : [init.slice(init.indexOf("=") + 1)];
+  const out: string[] = [];
+  let group: string[] | null = null;
+  for (const w of [...app, ...(sep < 0 ? [] : words.slice(sep + 1))]) {
+    if (group === null && w.startsWith("'")) group = [];
+    if (group === null) {
+      out.push(w);
+      continue;
+    }
+    group.push(w);
+    if (w.endsWith("'") && (group.length > 1 || w.length > 1)) {
+      out.push(group.join(" ").slice(1, -1));
+      group = null;
+    }
+  }
+  if (group !== null) out.push(...group);
+  return out;
+}
+
+function envIntact(entry: string): boolean {
+  return entry.includes("=") && !entry.startsWith("=") && splitWords(entry).length === 1 &&
+    splitWords(entry)[0] === entry && !entry.includes('"');
+}
+
+function guestCmdline(ctx: GuestContext): GuestCmdline {
+  if (ctx.args.length === 0) {
+    throw new UruncError(
+      "linux guests need an init program: process.args is empty and com.urunc.unikernel.cmdline is unset",
+    );
+  }
+  const quoted = ctx.args.map(urunitQuote);
+  let cmdline = "panic=-1 console=ttyS0";
+  let initKey = "init";
+  if (ctx.rootfs === "block") cmdline += " root=/dev/vda rw";
+  else if (ctx.rootfs === "initrd") {
+    cmdline += " root=/dev/ram0 rw";
+    initKey = "rdinit";
+  }
+  const net = ctx.network;
+  if (net !== null) cmdline += ` ip=${net.ip}::${net.gateway}:${net.mask}:urunc:eth0:off`;
+  for (const e of ctx.env) cmdline += ` ${e}`;
+  cmdline += ` ${initKey}=${quoted[0]} -- ${quoted.slice(1).join(" ")}`;
+
+  const warnings: string[] = [];
+  if (!ctx.argsFromAnnotation) {
+    const w = argsWarning(
+      "linux",
+      "passes init arguments through the kernel command line",
+      ctx.args,
+      linuxGuestArgs(cmdline),
+    );
+    if (w !== null) warnings.push(w);
+  }
+  const badEnv = ctx.env.filter((e) => !envIntact(e));
+  const w = envWarning(
+    "linux",
+    "passes env as kernel parameters",
+    badEnv,
+    badEnv.flatMap(splitWords),
+  );
+  if (w !== null) warnings.push(w);
+  return { cmdline, warnings };
+}
+
+export const linux: UnikernelModule = {
+  type: "linux",
+  monitors: ["qemu", "firecracker"],
+  arches: ["amd64", "arm64"],
+  supportsInitrd: true,
+  supportsBlock: true,
+  devmapperFs: "any",
+  guestCmdline,
+  qemu: {
+    block: (
+      path,
+    ) => [
+      "-device",
+      "virtio-blk-pci,id=blk0,drive=hd0",
+      "-drive",
+      `format=raw,if=none,id=hd0,file=${path}`,
+    ],
+    tail: ["-no-reboot", "-serial", "stdio", "-nodefaults"],
+  },
+};

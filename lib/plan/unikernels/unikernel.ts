@@ -1,0 +1,43 @@
+// The interface every unikernel type implements: what it supports, and how its
+// guest command line is written. Monitors ask it for type-specific device flags.
+
+import type { Arch, GuestNetwork, MonitorKind, RootfsKind, UnikernelType } from "../types.ts";
+
+export interface GuestContext {
+  /** process.args, else the cmdline annotation split like Go's strings.Fields. */
+  args: string[];
+  /** args came from the cmdline annotation: the user wrote a guest-level string, not argv. */
+  argsFromAnnotation: boolean;
+  env: string[];
+  network: GuestNetwork | null;
+  rootfs: RootfsKind;
+  /** com.urunc.unikernel.unikernelVersion ("" = unset). */
+  version: string;
+  arch: Arch;
+}
+
+export interface GuestCmdline {
+  cmdline: string;
+  /** One line each: where the guest will see something other than what was asked for. */
+  warnings: string[];
+}
+
+export interface UnikernelModule {
+  type: UnikernelType;
+  monitors: readonly MonitorKind[];
+  arches: readonly Arch[];
+  supportsInitrd: boolean;
+  supportsBlock: boolean;
+  /** Filesystem types a devmapper snapshot may carry to be passed as the block device. */
+  devmapperFs: readonly string[] | "any";
+  guestCmdline(ctx: GuestContext): GuestCmdline;
+  /** qemu flags that replace the generic virtio ones. */
+  qemu?: {
+    net?: (tap: string) => string[];
+    block?: (path: string) => string[];
+    /** Appended after the devices, before -append. */
+    tail?: readonly string[];
+  };
+  /** Solo5 device names as the unikernel's manifest declares them. */
+  solo5?: { net: string; block: string };
+}

@@ -1,0 +1,135 @@
+// Every cell of types × monitors × storage × network × seccomp × arch yields a
+// plan or the specific "unsupported combination" error, and plans are coherent.
+
+import assert from "node:assert/strict";
+import { buildPlan } from "../../../lib/plan/build.ts";
+import { UNIKERNELS } from "../../../lib/plan/unikernels/registry.ts";
+import {
+  type Arch,
+  type LaunchPlan,
+  MONITOR_KINDS,
+  UNIKERNEL_TYPES,
+  type UnikernelConfig,
+} from "../../../lib/plan/types.ts";
+import { input, NET } from "./helpers.ts";
+
+const STORAGE = ["initrd", "block", "devmapper", "none"] as const;
+const ARCHES: Arch[] = ["amd64", "arm64"];
+
+function storageConfig(s: typeof STORAGE[number]): Partial<UnikernelConfig> {
+  switch (s) {
+    case "initrd":
+      return { initrd: "/.boot/rootfs" };
+    case "block":
+      return { block: "/disk.img" };
+    case "devmapper":
+      return { useDMBlock: true };
+    case "none":
+      return {};
+  }
+}
+
+function checkCoherent(plan: LaunchPlan, cell: Record<string, unknown>) {
+  const { monitor: m, guest } = plan;
+  const label = JSON.stringify(cell);
+  assert.equal(m.argv[0], m.path, label);
+  assert.ok(m.argv.every((a) => typeof a === "string"), label);
+  assert.equal(m.env.some((e) => e.startsWith("PATH=")), true, label);
+  assert.equal(m.usesKvm, plan.jail.devices.includes("/dev/kvm"), label);
+  assert.equal(plan.network !== null, plan.jail.devices.includes("/dev/net/tun"), label);
+  assert.equal(m.seccomp !== null, m.kind === "hvt" && cell.seccomp === true, label);
+  if (m.kind === "qemu") {
+    assert.equal(m.argv.at(-2), "-append", label);
+    assert.equal(m.argv.at(-1), guest.cmdline, label);
+    assert.equal(m.argv.includes("--sandbox"), cell.seccomp === true, label);
+    assert.equal(m.argv.includes("virt"), cell.arch === "arm64", label);
+    assert.equal(m.argv.includes("-nic"), plan.network === null, label);
+  }
+  if (m.kind === "firecracker") {
+    const cfg = JSON.parse(m.files[0].content);
+    assert.equal(cfg["boot-source"].boot_args, guest.cmdline, label);
+    assert.equal(cfg["network-interfaces"].length, plan.network === null ? 0 : 1, label);
+    assert.equal(m.argv.includes("--no-seccomp"), cell.seccomp === false, label);
+  }
+  if (m.kind === "hvt" || m.kind === "spt") {
+    assert.equal(m.argv.at(-1), guest.cmdline, label);
+    assert.equal(m.argv.at(-2), guest.kernel, label);
+    assert.equal(m.usesKvm, m.kind === "hvt", label);
+  }
+  if (cell.storage === "block" && UNIKERNELS[plan.unikernelType].supportsBlock) {
+    assert.equal(plan.storage.block?.path, "/disk.img", label);
+  }
+  if (cell.storage === "devmapper" && plan.storage.devmapper !== null) {
+    assert.ok(plan.jail.devices.includes("/dev/mapper/pool-snap-1"), label);
+  }
+}
+
+Deno.test("full matrix: a plan or the specific unsupported error in every cell", () => {
+  let plans = 0;
+  let unsupported = 0;
+  for (const type of UNIKERNEL_TYPES) {
+    for (const hypervisor of MONITOR_KINDS) {
+      for (const storage of STORAGE) {
+        for (const networked of [true, false]) {
+          for (const seccomp of [true, false]) {
+            for (const arch of ARCHES) {
+              const cell = { type, hypervisor, storage, networked, seccomp, arch };
+              const u = UNIKERNELS[type];
+              const supported = u.monitors.includes(hypervisor) && u.arches.includes(arch);
+              const i = input({
+                spec: { seccomp },
+                config: { unikernelType: type, hypervisor, ...storageConfig(storage) },
+                facts: {
+                  arch,
+                  network: networked ? { ...NET } : null,
+                  rootfsMount: {
+                    mountpoint: "/r",
+                    device: "/dev/mapper/pool-snap-1",
+                    fstype: "ext2",
+                    isBlockDevice: true,
+                  },
+                },
+              });
+              let plan: LaunchPlan;
+              try {
+                plan = buildPlan(i);
+              } catch (err) {
+                assert.equal((err as Error).name, "UruncError", `${JSON.stringify(cell)}: ${err}`);
+                assert.ok(
+                  !supported,
+                  `${JSON.stringify(cell)} should plan but threw: ${(err as Error).message}`,
+                );
+                const what = u.monitors.includes(hypervisor) ? arch : hypervisor;
+                const list = u.monitors.includes(hypervisor) ? u.arches : u.monitors;
+                assert.equal(
+                  (err as Error).message,
+                  `unsupported combination: ${type} unikernels cannot run on ${what} (${type} supports: ${
+                    list.join(", ")
+                  })`,
+                );
+                unsupported++;
+                continue;
+              }
+              assert.ok(supported, `${JSON.stringify(cell)} should be unsupported`);
+              checkCoherent(plan, cell);
+              plans++;
+            }
+          }
+        }
+      }
+    }
+  }
+  assert.equal(plans + unsupported, 5 * 4 * 4 * 2 * 2 * 2);
+  assert.ok(plans > 0 && unsupported > 0);
+});
+
+Deno.test("supported combinations are the documented ones", () => {
+  const table = Object.fromEntries(UNIKERNEL_TYPES.map((t) => [t, [...UNIKERNELS[t].monitors]]));
+  assert.deepEqual(table, {
+    unikraft: ["qemu", "firecracker"],
+    rumprun: ["hvt", "spt"],
+    mirage: ["qemu", "hvt", "spt"],
+    mewz: ["qemu"],
+    linux: ["qemu", "firecracker"],
+  });
+});
