@@ -87,6 +87,16 @@ const SYMBOLS = {
   flock: { parameters: ["i32", "i32"], result: "i32" },
   // int sethostname(const char *name, size_t len)
   sethostname: { parameters: ["buffer", "usize"], result: "i32" },
+  // int listen(int fd, int backlog)
+  listen: { parameters: ["i32", "i32"], result: "i32" },
+  // int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
+  accept4: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
+  // ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
+  recvmsg: { parameters: ["i32", "buffer", "i32"], result: "isize" },
+  // int isatty(int fd)
+  isatty: { parameters: ["i32"], result: "i32" },
+  // pid_t waitpid(pid_t pid, int *status, int options)
+  waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32" },
   // int if_nametoindex(const char *name) -- returns unsigned int, 0 on failure
   if_nametoindex: { parameters: ["buffer"], result: "u32" },
 } as const satisfies Deno.ForeignLibraryInterface;
@@ -179,7 +189,9 @@ export function cstr(s: string): Uint8Array<ArrayBuffer> {
 }
 
 /** A NULL-terminated `char *const[]` and the buffers it points into (keep both alive). */
-export function cstrArray(items: readonly string[]): { array: BigUint64Array<ArrayBuffer>; keep: Uint8Array[] } {
+export function cstrArray(
+  items: readonly string[],
+): { array: BigUint64Array<ArrayBuffer>; keep: Uint8Array[] } {
   const keep = items.map(cstr);
   const array = new BigUint64Array(items.length + 1);
   keep.forEach((b, i) => {

@@ -63,7 +63,13 @@ export function realSyscalls(): Syscalls {
       check(c.close(fd), "close", String(fd));
     },
     write(fd, data) {
-      return Number(check(c.write(fd, data as Uint8Array<ArrayBuffer>, BigInt(data.length)), "write", `fd ${fd}`));
+      return Number(
+        check(
+          c.write(fd, data as Uint8Array<ArrayBuffer>, BigInt(data.length)),
+          "write",
+          `fd ${fd}`,
+        ),
+      );
     },
     read(fd, max) {
       const buf = new Uint8Array(max);
@@ -141,7 +147,9 @@ export function realSyscalls(): Syscalls {
       const fprog = new Uint8Array(16);
       const view = new DataView(fprog.buffer);
       view.setUint16(0, instructions, true);
-      const ptr = Deno.UnsafePointer.value(Deno.UnsafePointer.of(program as Uint8Array<ArrayBuffer>));
+      const ptr = Deno.UnsafePointer.value(
+        Deno.UnsafePointer.of(program as Uint8Array<ArrayBuffer>),
+      );
       view.setBigUint64(8, BigInt(ptr), true);
       check(
         c.syscall3(

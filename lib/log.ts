@@ -28,16 +28,16 @@ export function formatLine(level: Level, msg: string, format: LogFormat, now = n
 }
 
 export function createLogger(opts: LogOptions): Logger {
-  let file: Deno.FsFile | null = null;
+  // Opened now, not on first use: the shim expects the file to exist, and the
+  // init child must hold it before pivot_root takes the path away.
+  const file = opts.path === null
+    ? null
+    : Deno.openSync(opts.path, { append: true, create: true, mode: 0o644 });
   const emit = (level: Level, msg: string) => {
     if (level === "debug" && !opts.debug) return;
     const line = encoder.encode(formatLine(level, msg, opts.format));
-    if (opts.path === null) {
-      Deno.stderr.writeSync(line);
-      return;
-    }
-    file ??= Deno.openSync(opts.path, { append: true, create: true, mode: 0o644 });
-    file.writeSync(line);
+    if (file === null) Deno.stderr.writeSync(line);
+    else file.writeSync(line);
   };
   return {
     debug: (m) => emit("debug", m),

@@ -18,17 +18,35 @@ interface CommandEntry {
 const COMMANDS: Record<string, CommandEntry> = {
   create: { summary: "create a container", load: () => import("./create.ts"), quiet: true },
   start: { summary: "start a created container", load: () => import("./start.ts") },
-  run: { summary: "create and start a container, wait for it", load: () => import("./run.ts"), quiet: true },
+  run: {
+    summary: "create and start a container, wait for it",
+    load: () => import("./run.ts"),
+    quiet: true,
+  },
   state: { summary: "print the state of a container", load: () => import("./state.ts") },
   kill: { summary: "send a signal to a container", load: () => import("./kill.ts") },
-  delete: { summary: "delete a container and everything urunc created for it", load: () => import("./delete.ts") },
+  delete: {
+    summary: "delete a container and everything urunc created for it",
+    load: () => import("./delete.ts"),
+  },
   list: { summary: "list containers", load: () => import("./list.ts") },
   ps: { summary: "list the processes of a container", load: () => import("./ps.ts") },
   features: { summary: "print the OCI features document", load: () => import("./features.ts") },
-  plan: { summary: "print the launch plan for a bundle without running it", load: () => import("./plan.ts") },
-  check: { summary: "check that the host can run unikernel containers", load: () => import("./check.ts") },
+  plan: {
+    summary: "print the launch plan for a bundle without running it",
+    load: () => import("./plan.ts"),
+  },
+  check: {
+    summary: "check that the host can run unikernel containers",
+    load: () => import("./check.ts"),
+  },
   help: { summary: "show help", load: () => Promise.resolve({ main: () => (printHelp(), 0) }) },
-  init: { summary: "internal: the container init", load: () => import("./init.ts"), quiet: true, hidden: true },
+  init: {
+    summary: "internal: the container init",
+    load: () => import("./init.ts"),
+    quiet: true,
+    hidden: true,
+  },
 };
 
 const GLOBAL_VALUE_FLAGS = new Set(["root", "log", "log-format", "rootless", "criu", "config"]);
@@ -47,7 +65,9 @@ interface Globals {
 }
 
 /** Split argv into global flags, the command name and the command's own arguments. */
-export function parseGlobals(argv: readonly string[]): { globals: Globals; command: string | null; rest: string[] } {
+export function parseGlobals(
+  argv: readonly string[],
+): { globals: Globals; command: string | null; rest: string[] } {
   const g: Globals = {
     root: DEFAULT_ROOT,
     log: null,
@@ -83,7 +103,9 @@ export function parseGlobals(argv: readonly string[]): { globals: Globals; comma
       if (name === "debug") g.debug = eq < 0 || body.slice(eq + 1) === "true";
       continue;
     }
-    if (!GLOBAL_VALUE_FLAGS.has(name)) throw new UsageError(`unknown global flag ${JSON.stringify(tok)}`);
+    if (!GLOBAL_VALUE_FLAGS.has(name)) {
+      throw new UsageError(`unknown global flag ${JSON.stringify(tok)}`);
+    }
     let value: string;
     if (eq >= 0) value = body.slice(eq + 1);
     else {
@@ -101,14 +123,16 @@ export function parseGlobals(argv: readonly string[]): { globals: Globals; comma
         break;
       case "log-format":
         if (value !== "text" && value !== "json") {
-          throw new UsageError(`invalid --log-format ${JSON.stringify(value)}: expected text or json`);
+          throw new UsageError(
+            `invalid --log-format ${JSON.stringify(value)}: expected text or json`,
+          );
         }
         g.logFormat = value;
         break;
       case "config":
         g.config = resolve(value);
         break;
-      // --rootless and --criu are accepted for runc compatibility and have no effect.
+        // --rootless and --criu are accepted for runc compatibility and have no effect.
     }
   }
   return { globals: g, command: i < argv.length ? argv[i] : null, rest: argv.slice(i + 1) };
@@ -125,7 +149,9 @@ export function printHelp(): void {
     "              --systemd-cgroup, --rootless VALUE (accepted, no effect), --version, --help",
     "",
     "commands:",
-    ...Object.entries(COMMANDS).filter(([, c]) => !c.hidden).map(([n, c]) => `  ${n.padEnd(10)}${c.summary}`),
+    ...Object.entries(COMMANDS).filter(([, c]) => !c.hidden).map(([n, c]) =>
+      `  ${n.padEnd(10)}${c.summary}`
+    ),
   ];
   console.log(lines.join("\n"));
 }
@@ -148,7 +174,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     }
     const entry = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
     if (entry === undefined) {
-      throw new UsageError(`unknown command ${JSON.stringify(command)}; run "urunc help" for the list`);
+      throw new UsageError(
+        `unknown command ${JSON.stringify(command)}; run "urunc help" for the list`,
+      );
     }
     quiet = entry.quiet === true;
     const ctx: CommandContext = {

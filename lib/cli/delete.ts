@@ -1,0 +1,60 @@
+import { realSyscalls } from "../../ffi/syscalls.ts";
+import { UruncError } from "../errors.ts";
+import { loadSpec, type OciSpec } from "../oci/spec.ts";
+import { destroyContainer } from "../runtime/destroy.ts";
+import { lockContainerDir } from "../runtime/lock.ts";
+import { liveStatus } from "../runtime/status.ts";
+import { lookupContainer } from "../runtime/store.ts";
+import { execRunc } from "../runtime/runc.ts";
+import { parseCommandArgs } from "./args.ts";
+import type { CommandContext } from "./context.ts";
+
+export async function main(ctx: CommandContext, args: string[]): Promise<number> {
+  const { values, positionals } = parseCommandArgs(
+    "delete",
+    args,
+    { force: { type: "boolean", short: "f" } },
+    [1, 1],
+    "urunc delete [--force] <container-id>",
+  );
+  const id = positionals[0];
+  const force = values.force === true;
+  const sys = realSyscalls();
+  const first = lookupContainer(ctx.root, id);
+  if (first.kind === "foreign") {
+    execRunc(sys, ctx.argv, `container ${id} is not a unikernel container`);
+  }
+  // The shim runs `delete --force` after every container, known or not: runc exits 0 then.
+  if (first.kind === "missing") {
+    if (force) return 0;
+    throw new UruncError(`container ${id} does not exist`);
+  }
+  const unlock = lockContainerDir(sys, first.dir);
+  try {
+    const found = lookupContainer(ctx.root, id); // a concurrent delete may have won
+    if (found.kind !== "ours") {
+      if (force) return 0;
+      throw new UruncError(`container ${id} does not exist`);
+    }
+    const { state, dir } = found;
+    const status = liveStatus(state, dir);
+    if ((status === "running" || status === "creating") && !force) {
+      throw new UruncError(
+        `cannot delete container ${id}: it is ${status}; stop it first or use --force`,
+      );
+    }
+    let spec: OciSpec | null = null;
+    try {
+      spec = loadSpec(state.bundle);
+    } catch (err) {
+      ctx.log.warn(`container ${id}: poststop hooks skipped: ${(err as Error).message}`);
+    }
+    const problems = await destroyContainer(sys, ctx.log, { state, dir, spec, runPoststop: true });
+    if (problems.length > 0) {
+      throw new UruncError(`container ${id} was only partly deleted: ${problems.join("; ")}`);
+    }
+  } finally {
+    unlock();
+  }
+  return 0;
+}

@@ -1,0 +1,13 @@
+import { stateDocument } from "../runtime/hooks.ts";
+import { liveStatus } from "../runtime/status.ts";
+import { parseCommandArgs } from "./args.ts";
+import type { CommandContext } from "./context.ts";
+import { ourContainer } from "./target.ts";
+
+export function main(ctx: CommandContext, args: string[]): number {
+  const { positionals } = parseCommandArgs("state", args, {}, [1, 1], "urunc state <container-id>");
+  const { state, dir } = ourContainer(ctx, positionals[0]);
+  const doc = JSON.parse(stateDocument(state, liveStatus(state, dir)));
+  console.log(JSON.stringify(doc, null, "  "));
+  return 0;
+}

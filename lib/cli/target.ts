@@ -1,0 +1,18 @@
+// Commands on an existing container: ours, or runc's (same --root) handed to runc.
+import { realSyscalls } from "../../ffi/syscalls.ts";
+import { UruncError } from "../errors.ts";
+import { execRunc } from "../runtime/runc.ts";
+import { type ContainerState, lookupContainer } from "../runtime/store.ts";
+import type { CommandContext } from "./context.ts";
+
+export function ourContainer(
+  ctx: CommandContext,
+  id: string,
+): { state: ContainerState; dir: string } {
+  const found = lookupContainer(ctx.root, id);
+  if (found.kind === "foreign") {
+    execRunc(realSyscalls(), ctx.argv, `container ${id} is not a unikernel container`);
+  }
+  if (found.kind === "missing") throw new UruncError(`container ${id} does not exist`);
+  return found;
+}

@@ -1,0 +1,192 @@
+// The monitor's jail: the container rootfs as /, with only what the monitor
+// needs bind-mounted read-only from the host, a private /dev and /tmp, then
+// pivot_root. Runs in the init child, inside the container's mount namespace.
+
+import { dirname } from "node:path";
+import { MNT_DETACH, MS, S_IFBLK, S_IFCHR } from "../../ffi/constants.ts";
+import type { Syscalls } from "../../ffi/syscalls.ts";
+import { UruncError } from "../errors.ts";
+import type { JailPlan, PlanFile } from "../plan/types.ts";
+import type { Resource } from "../runtime/store.ts";
+import { secureJoin } from "./secure_join.ts";
+
+export interface JailOptions {
+  rootfs: string;
+  uid: number;
+  gid: number;
+  /** linux.rootfsPropagation; default rslave so nothing we mount leaks to the host. */
+  propagation?: string;
+  files: PlanFile[];
+  /** Called before each mount point is created in the rootfs, so delete can remove it. */
+  record(r: Resource): void;
+}
+
+const PROPAGATION: Record<string, number> = {
+  private: MS.PRIVATE,
+  rprivate: MS.PRIVATE | MS.REC,
+  slave: MS.SLAVE,
+  rslave: MS.SLAVE | MS.REC,
+  shared: MS.SHARED,
+  rshared: MS.SHARED | MS.REC,
+  unbindable: MS.UNBINDABLE,
+  runbindable: MS.UNBINDABLE | MS.REC,
+};
+
+export function propagationFlags(value: string | undefined): number {
+  const v = value === undefined || value === "" ? "rslave" : value;
+  const flags = PROPAGATION[v];
+  if (flags === undefined) {
+    throw new UruncError(
+      `invalid linux.rootfsPropagation ${JSON.stringify(v)}: expected one of ${
+        Object.keys(PROPAGATION).join(", ")
+      }`,
+    );
+  }
+  return flags;
+}
+
+/** Host facts the jail needs about a path; injectable for tests. */
+export interface HostPaths {
+  stat(
+    path: string,
+  ): { isDirectory: boolean; isFile: boolean; rdev: number; mode: number; isChar: boolean } | null;
+  exists(path: string): boolean;
+  mkdir(path: string): void;
+  createFile(path: string): void;
+  writeFile(path: string, content: string, mode: number): void;
+}
+
+export const realHostPaths: HostPaths = {
+  stat(path) {
+    try {
+      const st = Deno.statSync(path);
+      return {
+        isDirectory: st.isDirectory,
+        isFile: st.isFile,
+        rdev: st.rdev ?? 0,
+        mode: st.mode ?? 0,
+        isChar: st.isCharDevice ?? false,
+      };
+    } catch (err) {
+      if (err instanceof Deno.errors.NotFound) return null;
+      throw err;
+    }
+  },
+  exists(path) {
+    try {
+      Deno.lstatSync(path);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  mkdir(path) {
+    Deno.mkdirSync(path, { mode: 0o755 });
+  },
+  createFile(path) {
+    Deno.writeFileSync(path, new Uint8Array(), { mode: 0o644, createNew: true });
+  },
+  writeFile(path, content, mode) {
+    Deno.writeTextFileSync(path, content, { mode });
+  },
+};
+
+export function applyJail(
+  sys: Syscalls,
+  jail: JailPlan,
+  opts: JailOptions,
+  host: HostPaths = realHostPaths,
+): void {
+  const root = opts.rootfs;
+  sys.mount(null, "/", null, propagationFlags(opts.propagation), null);
+  // pivot_root needs the new root to be a mount point.
+  sys.mount(root, root, null, MS.BIND | MS.REC, null);
+
+  for (const b of jail.binds) {
+    const st = host.stat(b.path);
+    if (st === null) {
+      if (b.optional) continue;
+      throw new UruncError(`the monitor needs ${b.path} from the host, but it does not exist`);
+    }
+    const target = secureJoin(root, b.path);
+    ensureMountPoint(host, root, target, st.isDirectory ? "dir" : "file", opts.record);
+    sys.mount(b.path, target, null, MS.BIND | MS.REC, null);
+    // Read-only: a monitor running as root must not be able to change host files.
+    sys.mount(null, target, null, MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID, null);
+  }
+
+  const dev = secureJoin(root, "/dev");
+  ensureMountPoint(host, root, dev, "dir", opts.record);
+  sys.mount("tmpfs", dev, "tmpfs", MS.NOSUID | MS.NOEXEC | MS.STRICTATIME, "mode=755,size=65536k");
+  for (const d of jail.devices) {
+    const st = host.stat(d);
+    if (st === null) {
+      throw new UruncError(`the monitor needs device ${d}, but it does not exist on the host`);
+    }
+    const kind = st.isChar ? S_IFCHR : (st.mode & 0o170000) === S_IFBLK ? S_IFBLK : 0;
+    if (kind === 0) throw new UruncError(`${d} on the host is not a device node`);
+    const target = `${dev}/${d.replace(/^\/dev\//, "")}`;
+    // Parents like /dev/net live on our fresh tmpfs: nothing to record.
+    const parents: string[] = [];
+    for (let p = dirname(target); p !== dev && !host.exists(p); p = dirname(p)) parents.unshift(p);
+    for (const p of parents) host.mkdir(p);
+    const { major, minor } = splitDev(st.rdev);
+    // Everyone may use the harmless nodes; kvm, tun and block devices only the monitor's user.
+    const shared = d === "/dev/null" || d === "/dev/urandom" || d === "/dev/zero" ||
+      d === "/dev/random";
+    sys.mknod(target, kind | (shared ? 0o666 : 0o660), major, minor);
+    if (!shared) sys.chown(target, opts.uid, opts.gid);
+  }
+
+  const tmp = secureJoin(root, "/tmp");
+  ensureMountPoint(host, root, tmp, "dir", opts.record);
+  sys.mount("tmpfs", tmp, "tmpfs", MS.NOSUID | MS.NODEV | MS.STRICTATIME, "mode=1777,size=65536k");
+
+  for (const f of opts.files) {
+    const target = secureJoin(root, f.path);
+    if (!target.startsWith(tmp + "/")) {
+      throw new UruncError(
+        `monitor file ${f.path} must live under /tmp (the jail's private tmpfs)`,
+      );
+    }
+    host.writeFile(target, f.content, f.mode);
+    sys.chown(target, opts.uid, opts.gid);
+  }
+
+  sys.chdir(root);
+  // pivot_root(".", ".") stacks the old root on top of the new one; detaching
+  // it leaves only the jail, with no directory needed for the old root.
+  sys.pivotRoot(".", ".");
+  sys.umount(".", MNT_DETACH);
+  sys.chdir("/");
+}
+
+/** Create a missing mount point (and missing parents) under root, recording each. */
+function ensureMountPoint(
+  host: HostPaths,
+  root: string,
+  target: string,
+  type: "dir" | "file",
+  record: (r: Resource) => void,
+): void {
+  if (host.exists(target)) return;
+  const missing: string[] = [];
+  for (let p = dirname(target); p.length > root.length && !host.exists(p); p = dirname(p)) {
+    missing.unshift(p);
+  }
+  for (const p of missing) {
+    record({ kind: "path", path: p, type: "dir" });
+    host.mkdir(p);
+  }
+  record({ kind: "path", path: target, type });
+  if (type === "dir") host.mkdir(target);
+  else host.createFile(target);
+}
+
+/** Linux dev_t encoding (glibc major()/minor()). */
+export function splitDev(rdev: number): { major: number; minor: number } {
+  const d = BigInt(rdev);
+  const major = Number(((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn));
+  const minor = Number((d & 0xffn) | ((d >> 12n) & ~0xffn));
+  return { major, minor };
+}

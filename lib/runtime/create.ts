@@ -1,0 +1,160 @@
+// `urunc create`: validate everything, then start the init child inside the
+// container's namespaces and leave it waiting for `start`. Anything created
+// before a failure is undone here; after a crash the ledger lets delete do it.
+
+import { join, resolve } from "node:path";
+import type { Syscalls } from "../../ffi/syscalls.ts";
+import { openPty, sendFd } from "../../ffi/console.ts";
+import { UruncError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { loadSpec, type OciSpec, rootfsPath } from "../oci/spec.ts";
+import { procStartTime } from "../oci/state.ts";
+import { resolveUnikernelConfig } from "../config/unikernel_config.ts";
+import { validateContainerId } from "./container_id.ts";
+import { namespacesFromSpec, namespacesOfProcess, spawnInNamespaces } from "./namespaces.ts";
+import { preflightPlan } from "./plan_inputs.ts";
+import { execRunc } from "./runc.ts";
+import { selfCommand } from "./self_exec.ts";
+import { runLifecycleHooks } from "./hooks.ts";
+import {
+  appendLedger,
+  type ContainerState,
+  createContainerDir,
+  EXEC_FIFO,
+  saveState,
+  STATE_FORMAT,
+  writePidFile,
+} from "./store.ts";
+import { destroyContainer } from "./destroy.ts";
+import type { LogOptions } from "../log.ts";
+
+export interface CreateOptions {
+  root: string;
+  id: string;
+  bundle: string;
+  pidFile: string | null;
+  consoleSocket: string | null;
+  configPath: string | null;
+  logOptions: LogOptions;
+  /** The original argv, for the runc hand-off. */
+  argv: readonly string[];
+}
+
+export interface Created {
+  state: ContainerState;
+  dir: string;
+  child: Deno.ChildProcess;
+}
+
+export async function createContainer(
+  sys: Syscalls,
+  log: Logger,
+  opts: CreateOptions,
+): Promise<Created> {
+  validateContainerId(opts.id);
+  const bundle = resolve(opts.bundle);
+  const spec = loadSpec(bundle);
+  const rootfs = rootfsPath(spec, bundle);
+  const config = resolveUnikernelConfig(spec, rootfs);
+  if (config === null) {
+    log.debug(`container ${opts.id} has no urunc metadata: handing it to runc`);
+    execRunc(
+      sys,
+      opts.argv,
+      `container ${opts.id} is not a unikernel (no urunc annotations or /urunc.json)`,
+    );
+  }
+  const namespaces = namespacesFromSpec(spec);
+  if (spec.process.terminal && !opts.consoleSocket) {
+    throw new UruncError("process.terminal is true but no --console-socket was given");
+  }
+  // Fail on anything the plan can tell (unsupported combination, missing monitor) before creating anything.
+  await preflightPlan(spec, config, opts.id, rootfs, opts.configPath);
+
+  const dir = createContainerDir(opts.root, opts.id);
+  const state: ContainerState = {
+    urunc: STATE_FORMAT,
+    ociVersion: spec.ociVersion,
+    id: opts.id,
+    bundle,
+    rootfs,
+    created: new Date().toISOString(),
+    pid: 0,
+    pidStartTime: "0",
+    phase: "creating",
+    annotations: { ...(spec.annotations ?? {}) },
+    config,
+    namespaces,
+    terminal: spec.process.terminal === true,
+  };
+  let child: Deno.ChildProcess | null = null;
+  try {
+    saveState(dir, state);
+    sys.mkfifo(join(dir, EXEC_FIFO), 0o600);
+    child = spawnInit(sys, spec, state, opts);
+    state.pid = child.pid;
+    state.pidStartTime = String(procStartTime(child.pid) ?? 0n);
+    appendLedger(dir, { kind: "process", pid: state.pid, startTime: state.pidStartTime });
+    state.phase = "created";
+    saveState(dir, state);
+    if (opts.pidFile) writePidFile(resolve(bundle, opts.pidFile), state.pid);
+
+    await runLifecycleHooks("prestart", spec, state, dir);
+    await runLifecycleHooks("createRuntime", spec, state, dir);
+    await runLifecycleHooks("createContainer", spec, state, dir, {
+      spawnIn: <T>(spawn: () => T) =>
+        spawnInNamespaces(sys, namespacesOfProcess(state.pid, namespaces), spawn),
+    });
+    return { state, dir, child };
+  } catch (err) {
+    // Nothing half-created stays behind: kill the child, undo the ledger, drop the dir.
+    const problems = await destroyContainer(sys, log, { state, dir, spec, runPoststop: false });
+    for (const p of problems) log.warn(`cleanup after failed create: ${p}`);
+    throw err;
+  }
+}
+
+function spawnInit(
+  sys: Syscalls,
+  spec: OciSpec,
+  state: ContainerState,
+  opts: CreateOptions,
+): Deno.ChildProcess {
+  const initArgs = ["--root", opts.root, "--log-format", opts.logOptions.format];
+  if (opts.logOptions.path) initArgs.push("--log", opts.logOptions.path);
+  if (opts.logOptions.debug) initArgs.push("--debug");
+  if (opts.configPath) initArgs.push("--config", opts.configPath);
+  initArgs.push("init");
+  if (spec.process.terminal) {
+    // The master goes to the shim before the child exists; the child opens the
+    // slave as its controlling terminal. The in-flight fd keeps the pty alive.
+    const pty = openPty();
+    try {
+      sendFd(opts.consoleSocket!, pty.master, "/dev/ptmx");
+    } finally {
+      sys.close(pty.master);
+    }
+    initArgs.push("--console", pty.slavePath);
+  }
+  initArgs.push(state.id);
+  const cmd = selfCommand(initArgs);
+  // Warm up Deno's process machinery outside the namespace window: the first
+  // spawn may start helper threads, which fail while a PID namespace is pending.
+  warmUpSpawn();
+  const child = spawnInNamespaces(sys, state.namespaces, () =>
+    new Deno.Command(cmd.path, {
+      args: cmd.args,
+      stdin: "inherit",
+      stdout: "inherit",
+      stderr: "inherit",
+    }).spawn());
+  child.unref();
+  return child;
+}
+
+let warmed = false;
+function warmUpSpawn(): void {
+  if (warmed) return;
+  warmed = true;
+  new Deno.Command("/bin/true", { stdin: "null", stdout: "null", stderr: "null" }).outputSync();
+}

@@ -1,0 +1,122 @@
+// Undo everything the ledger says urunc created for a container, newest first,
+// then remove its state directory. Used by delete and by a failing create;
+// every step tolerates "already gone" so it also finishes a crashed run's work.
+
+import { O } from "../../ffi/constants.ts";
+import type { Syscalls } from "../../ffi/syscalls.ts";
+import { describe } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import type { OciSpec } from "../oci/spec.ts";
+import { processState } from "../oci/state.ts";
+import { runLifecycleHooks } from "./hooks.ts";
+import { type ContainerState, readLedger, type Resource } from "./store.ts";
+import { cleanupNetResources } from "./net_cleanup.ts";
+
+export interface DestroyTarget {
+  state: ContainerState;
+  dir: string;
+  spec: OciSpec | null;
+  runPoststop: boolean;
+}
+
+/**
+ * Returns the problems met (each one sentence). The state dir is removed only
+ * when there are none, so a later `delete --force` can finish the job.
+ */
+export async function destroyContainer(
+  sys: Syscalls,
+  log: Logger,
+  t: DestroyTarget,
+): Promise<string[]> {
+  const problems: string[] = [];
+  const ledger = readLedger(t.dir);
+  const procs = ledger.filter((r): r is Extract<Resource, { kind: "process" }> =>
+    r.kind === "process"
+  );
+  if (t.state.pid > 0 && !procs.some((p) => p.pid === t.state.pid)) {
+    procs.push({ kind: "process", pid: t.state.pid, startTime: t.state.pidStartTime });
+  }
+
+  // Hold the container's network namespace open across the kill: a namespace
+  // urunc created dies with its last process, and the tap and tc rules in it
+  // must be removed while we can still enter it.
+  const netnsFds = new Map<string, number>();
+  const netEntries = ledger.filter((r): r is Extract<Resource, { kind: "net" }> =>
+    r.kind === "net"
+  );
+  if (netEntries.some((r) => r.netnsPath === null)) {
+    for (const p of procs) {
+      if (processState(p.pid, BigInt(p.startTime)) !== "alive") continue;
+      try {
+        netnsFds.set("own", sys.open(`/proc/${p.pid}/ns/net`, O.RDONLY));
+      } catch (err) {
+        problems.push(`cannot hold network namespace of pid ${p.pid}: ${describe(err)}`);
+      }
+    }
+  }
+  try {
+    for (const p of procs) {
+      const err = await killAndWait(sys, p.pid, BigInt(p.startTime));
+      if (err) problems.push(err);
+    }
+    if (t.runPoststop && t.spec) {
+      try {
+        await runLifecycleHooks("poststop", t.spec, t.state, t.dir, { status: "stopped" });
+      } catch (err) {
+        // The spec: a failing poststop hook is logged, and delete goes on.
+        log.warn(describe(err));
+      }
+    }
+    const ownNetns = netnsFds.get("own");
+    problems.push(
+      ...cleanupNetResources(
+        netEntries,
+        ownNetns === undefined ? null : `/proc/self/fd/${ownNetns}`,
+      ),
+    );
+    for (const r of [...ledger].reverse()) {
+      if (r.kind === "path") {
+        const p = removeCreatedPath(r.path, r.type);
+        if (p) log.warn(p);
+      }
+    }
+  } finally {
+    for (const fd of netnsFds.values()) sys.close(fd);
+  }
+  if (problems.length > 0) return problems;
+  try {
+    Deno.removeSync(t.dir, { recursive: true });
+  } catch (err) {
+    if (!(err instanceof Deno.errors.NotFound)) {
+      problems.push(`cannot remove ${t.dir}: ${describe(err)}`);
+    }
+  }
+  return problems;
+}
+
+/** SIGKILL our process (not a reused pid) and wait until it is a zombie or gone. */
+async function killAndWait(sys: Syscalls, pid: number, startTime: bigint): Promise<string | null> {
+  if (processState(pid, startTime) !== "alive") return null;
+  sys.kill(pid, 9);
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    // A zombie is dead: its reaper is the shim (or our parent), not us.
+    if (processState(pid, startTime) !== "alive") return null;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return `pid ${pid} did not die within 10 s of SIGKILL`;
+}
+
+/** Remove a mount point urunc made in the rootfs, only if it is still empty. */
+function removeCreatedPath(path: string, type: "dir" | "file"): string | null {
+  try {
+    const st = Deno.lstatSync(path);
+    if (type === "dir" && st.isDirectory) Deno.removeSync(path);
+    else if (type === "file" && st.isFile && st.size === 0) Deno.removeSync(path);
+    return null;
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return null;
+    // Not empty: something else put files there; leave it rather than delete user data.
+    return `left ${path} in place: ${describe(err)}`;
+  }
+}

@@ -1,0 +1,151 @@
+// The init child: born inside the container's namespaces by `create`, it waits
+// on the exec fifo for `start`, then sets up network and jail and becomes the
+// monitor with execve, keeping its pid. It reports to `start` through the fifo:
+// a line "error: ..." on failure; EOF (the fd is close-on-exec) on success.
+
+import { join } from "node:path";
+import { O } from "../../ffi/constants.ts";
+import type { Syscalls } from "../../ffi/syscalls.ts";
+import { describe, UruncError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { loadSpec, type OciSpec } from "../oci/spec.ts";
+import { applyJail } from "../host/jail.ts";
+import { networkRequest } from "../plan/network.ts";
+import { toPlanSpec } from "../plan/spec_input.ts";
+import type { NetworkInfo } from "../plan/types.ts";
+import { setupNetwork } from "../host/network/mod.ts";
+import { runLifecycleHooks } from "./hooks.ts";
+import { launchPlan } from "./plan_inputs.ts";
+import { appendLedger, type ContainerState, EXEC_FIFO, loadContainer } from "./store.ts";
+
+export interface InitOptions {
+  root: string;
+  id: string;
+  /** pty slave to make our controlling terminal and stdio (terminal containers). */
+  console: string | null;
+  configPath: string | null;
+}
+
+export async function runInit(sys: Syscalls, log: Logger, opts: InitOptions): Promise<number> {
+  sys.setsid();
+  if (opts.console) attachConsole(sys, opts.console);
+  const { state, dir } = loadContainer(opts.root, opts.id);
+  const spec = loadSpec(state.bundle);
+  if (spec.hostname && state.namespaces.some((n) => n.type === "uts" && !n.path)) {
+    sys.sethostname(spec.hostname);
+  }
+
+  const fifo = await waitForStart(join(dir, EXEC_FIFO));
+  try {
+    await becomeMonitor(sys, log, state, dir, spec, opts, fifo);
+    throw new UruncError("execve returned"); // unreachable: becomeMonitor execs or throws
+  } catch (err) {
+    const msg = describe(err);
+    log.error(msg);
+    try {
+      fifo.writeSync(new TextEncoder().encode(`error: ${msg}\n`));
+    } catch { /* start went away; the log has it */ }
+    return 1;
+  }
+}
+
+function attachConsole(sys: Syscalls, slave: string): void {
+  const fd = sys.open(slave, O.RDWR);
+  sys.setControllingTty(fd);
+  for (const n of [0, 1, 2]) sys.dup2(fd, n);
+  if (fd > 2) sys.close(fd);
+}
+
+/**
+ * Opening the fifo for writing blocks until `start` opens it for reading. The
+ * open runs on a pool thread (we were born in these namespaces, so that is
+ * fine) while the main thread can still act on SIGTERM: `kill` of a created
+ * container must end it even though we are PID 1 of a PID namespace.
+ */
+async function waitForStart(path: string): Promise<Deno.FsFile> {
+  const onSignal = (code: number) => () => Deno.exit(code);
+  const term = onSignal(128 + 15), int = onSignal(128 + 2);
+  Deno.addSignalListener("SIGTERM", term);
+  Deno.addSignalListener("SIGINT", int);
+  try {
+    return await Deno.open(path, { write: true });
+  } finally {
+    Deno.removeSignalListener("SIGTERM", term);
+    Deno.removeSignalListener("SIGINT", int);
+  }
+}
+
+async function becomeMonitor(
+  sys: Syscalls,
+  log: Logger,
+  state: ContainerState,
+  dir: string,
+  spec: OciSpec,
+  opts: InitOptions,
+  fifo: Deno.FsFile,
+): Promise<never> {
+  const user = spec.process.user;
+  const netns = state.namespaces.find((n) => n.type === "network");
+  let network: NetworkInfo | null = null;
+  if (netns === undefined) {
+    log.warn(
+      `container ${state.id} shares the host network namespace: urunc does not wire host interfaces into the VM, so it runs without network`,
+    );
+  } else {
+    network = setupNetwork({
+      plan: networkRequest(toPlanSpec(spec)),
+      containerId: state.id,
+      uid: user.uid,
+      gid: user.gid,
+      record: (resource) =>
+        appendLedger(dir, {
+          kind: "net",
+          netnsPath: netns.path ?? null,
+          resource: { ...resource },
+        }),
+    });
+    if (network === null) {
+      log.info(
+        `container ${state.id} has no network interface besides loopback: the VM runs without network`,
+      );
+    }
+  }
+
+  const plan = await launchPlan(
+    spec,
+    state.config,
+    state.id,
+    state.rootfs,
+    opts.configPath,
+    network,
+  );
+  for (const w of plan.warnings) log.warn(w);
+  if (plan.storage.devmapper) {
+    // Handing the snapshot device to the guest needs it unmounted on the host
+    // first, or host and guest write one filesystem at once.
+    throw new UruncError(
+      `container ${state.id}: devmapper rootfs pass-through (useDMBlock) is not supported yet; use an initrd or the block annotation`,
+    );
+  }
+  log.debug(`exec ${JSON.stringify(plan.monitor.argv)}`);
+
+  await runLifecycleHooks("startContainer", spec, state, dir);
+
+  applyJail(sys, plan.jail, {
+    rootfs: state.rootfs,
+    uid: user.uid,
+    gid: user.gid,
+    propagation: spec.linux?.rootfsPropagation,
+    files: plan.monitor.files,
+    record: (r) => appendLedger(dir, r),
+  });
+  sys.setCredentials(user.uid, user.gid, user.additionalGids ?? []);
+  if (plan.monitor.seccomp) {
+    sys.setNoNewPrivs();
+    sys.seccompFilter(plan.monitor.seccomp.program, plan.monitor.seccomp.instructions);
+  }
+  sys.closeFromOnExec(3);
+  // `start` takes EOF after this line as the monitor having replaced us.
+  fifo.writeSync(new TextEncoder().encode("exec\n"));
+  return sys.execve(plan.monitor.path, plan.monitor.argv, plan.monitor.env);
+}

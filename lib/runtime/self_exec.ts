@@ -1,0 +1,27 @@
+// Re-executing urunc (the init child) must work both compiled (`deno compile`:
+// the executable is urunc itself) and from source (`deno run main.ts`). This is
+// the one place that knows the difference.
+
+import { fileURLToPath } from "node:url";
+
+export function selfCommand(args: readonly string[]): { path: string; args: string[] } {
+  if ((Deno.build as { standalone?: boolean }).standalone) {
+    return { path: Deno.execPath(), args: [...args] };
+  }
+  const main = fileURLToPath(new URL("../../main.ts", import.meta.url));
+  const config = fileURLToPath(new URL("../../deno.json", import.meta.url));
+  return {
+    path: Deno.execPath(),
+    args: [
+      "run",
+      "-A",
+      "--quiet",
+      "--no-prompt",
+      "--cached-only",
+      "--config",
+      config,
+      main,
+      ...args,
+    ],
+  };
+}

@@ -1,0 +1,82 @@
+// `urunc start`: open the exec fifo for reading, which releases the init child,
+// then wait until it has exec'd the monitor (EOF after its "exec" line) or
+// reported why it could not.
+
+import { join } from "node:path";
+import { O } from "../../ffi/constants.ts";
+import { POLLHUP, POLLIN, type Syscalls } from "../../ffi/syscalls.ts";
+import { SyscallError } from "../../ffi/libc.ts";
+import { UruncError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { processState } from "../oci/state.ts";
+import { type ContainerState, EXEC_FIFO } from "./store.ts";
+import { liveStatus } from "./status.ts";
+
+const START_TIMEOUT_MS = 120_000;
+
+export async function releaseInit(
+  sys: Syscalls,
+  log: Logger,
+  state: ContainerState,
+  dir: string,
+): Promise<void> {
+  const status = liveStatus(state, dir);
+  if (status !== "created") {
+    throw new UruncError(
+      status === "running"
+        ? `container ${state.id} is already running`
+        : status === "creating"
+        ? `container ${state.id} is still being created`
+        : `container ${state.id} is stopped: its init exited before start (see the log for why)`,
+    );
+  }
+  const fifoPath = join(dir, EXEC_FIFO);
+  const fd = sys.open(fifoPath, O.RDONLY | O.NONBLOCK);
+  let report = "";
+  try {
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    const decoder = new TextDecoder();
+    for (;;) {
+      const ev = sys.poll(fd, POLLIN, 50);
+      if (ev & (POLLIN | POLLHUP)) {
+        const chunk = readSome(sys, fd);
+        if (chunk === null) continue; // writer open, nothing yet
+        if (chunk.length === 0) break; // EOF: exec'd or died
+        report += decoder.decode(chunk);
+        continue;
+      }
+      if (processState(state.pid, BigInt(state.pidStartTime)) !== "alive") break;
+      if (Date.now() > deadline) {
+        throw new UruncError(
+          `container ${state.id} did not start within ${START_TIMEOUT_MS / 1000} s`,
+        );
+      }
+      // Let the event loop breathe (timers, signals) between polls.
+      await new Promise((r) => setTimeout(r, 0));
+    }
+  } finally {
+    sys.close(fd);
+  }
+  const error = report.split("\n").find((l) => l.startsWith("error: "));
+  if (error) throw new UruncError(error.slice("error: ".length));
+  if (!report.split("\n").includes("exec")) {
+    throw new UruncError(
+      `container ${state.id}: its init exited before starting the monitor (see the log for why)`,
+    );
+  }
+  try {
+    Deno.removeSync(fifoPath);
+  } catch (err) {
+    log.warn(`cannot remove ${fifoPath}: ${(err as Error).message}`);
+  }
+}
+
+/** One non-blocking read: bytes, empty on EOF, null when nothing is there yet. */
+function readSome(sys: Syscalls, fd: number): Uint8Array | null {
+  try {
+    return sys.read(fd, 4096);
+  } catch (err) {
+    if (err instanceof SyscallError && err.errno === 11) return null;
+    throw err;
+  }
+}

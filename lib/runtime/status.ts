@@ -1,0 +1,18 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { processState } from "../oci/state.ts";
+import { type ContainerState, EXEC_FIFO } from "./store.ts";
+
+export type LiveStatus = "creating" | "created" | "running" | "stopped";
+
+/**
+ * The status right now: the init child (later the monitor) must still be the
+ * process we started (same start time, so a reused pid reads as stopped); the
+ * exec fifo exists until `start` has handed over to the monitor.
+ */
+export function liveStatus(state: ContainerState, dir: string): LiveStatus {
+  if (state.pid <= 0) return state.phase === "creating" ? "creating" : "stopped";
+  if (processState(state.pid, BigInt(state.pidStartTime)) !== "alive") return "stopped";
+  if (state.phase === "creating") return "creating";
+  return existsSync(join(dir, EXEC_FIFO)) ? "created" : "running";
+}

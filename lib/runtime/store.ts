@@ -1,0 +1,173 @@
+// Owns every byte under <root>/<id>/: state.json (written atomically), the
+// append-only resource ledger, the exec fifo and the per-container lock.
+
+import { join } from "node:path";
+import { UruncError } from "../errors.ts";
+import type { UnikernelConfig } from "../plan/types.ts";
+import { validateContainerId } from "./container_id.ts";
+
+export const STATE_FILE = "state.json";
+export const LEDGER_FILE = "ledger.jsonl";
+export const EXEC_FIFO = "exec.fifo";
+export const STATE_FORMAT = 1;
+
+/** What urunc created for a container; `delete` undoes these in reverse order. */
+export type Resource =
+  | { kind: "process"; pid: number; startTime: string }
+  /** A directory or empty file created in the rootfs as a mount point. */
+  | { kind: "path"; path: string; type: "dir" | "file" }
+  /** A network object inside the container's network namespace. */
+  | { kind: "net"; netnsPath: string | null; resource: Record<string, unknown> };
+
+export interface NamespaceRecord {
+  type: string;
+  /** A namespace joined by path (e.g. a pod's netns); absent = created by urunc. */
+  path?: string;
+}
+
+export interface ContainerState {
+  /** Marks state written by urunc (runc shares --root and writes a different state.json). */
+  urunc: typeof STATE_FORMAT;
+  ociVersion: string;
+  id: string;
+  bundle: string;
+  rootfs: string;
+  created: string;
+  /** Host pid of the init child, which becomes the monitor; 0 before it exists. */
+  pid: number;
+  /** /proc/<pid>/stat starttime, to tell our process from a reused pid. */
+  pidStartTime: string;
+  /** Persisted lifecycle step; the live status is derived in status.ts. */
+  phase: "creating" | "created";
+  annotations: Record<string, string>;
+  config: UnikernelConfig;
+  namespaces: NamespaceRecord[];
+  /** Whether the spec asked for a terminal (the child owns the pty slave). */
+  terminal: boolean;
+}
+
+export function containerDir(root: string, id: string): string {
+  return join(root, validateContainerId(id));
+}
+
+const encoder = new TextEncoder();
+
+/** Write `data` to `path` via a temp file + fsync + rename, so readers never see half a file. */
+export function writeFileAtomic(path: string, data: string, mode = 0o644): void {
+  const tmp = `${path}.tmp-${Deno.pid}`;
+  const f = Deno.openSync(tmp, { write: true, create: true, truncate: true, mode });
+  try {
+    f.writeSync(encoder.encode(data));
+    f.syncSync();
+  } finally {
+    f.close();
+  }
+  Deno.renameSync(tmp, path);
+}
+
+/** The pid file the shim reads: decimal, no newline, atomic (runc's format). */
+export function writePidFile(path: string, pid: number): void {
+  writeFileAtomic(path, String(pid));
+}
+
+export type StateLookup =
+  | { kind: "ours"; state: ContainerState; dir: string }
+  | { kind: "foreign"; dir: string }
+  | { kind: "missing" };
+
+/** Find a container: ours, another runtime's (runc shares the root), or none. */
+export function lookupContainer(root: string, id: string): StateLookup {
+  const dir = containerDir(root, id);
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(join(dir, STATE_FILE));
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return { kind: "missing" };
+    throw new UruncError(`cannot read state of container ${id}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return { kind: "foreign", dir };
+  }
+  if (
+    typeof parsed !== "object" || parsed === null ||
+    (parsed as { urunc?: unknown }).urunc !== STATE_FORMAT
+  ) {
+    return { kind: "foreign", dir };
+  }
+  return { kind: "ours", state: parsed as ContainerState, dir };
+}
+
+export function loadContainer(root: string, id: string): { state: ContainerState; dir: string } {
+  const found = lookupContainer(root, id);
+  if (found.kind !== "ours") throw new UruncError(`container ${id} does not exist`);
+  return found;
+}
+
+export function saveState(dir: string, state: ContainerState): void {
+  writeFileAtomic(join(dir, STATE_FILE), JSON.stringify(state));
+}
+
+/** Create <root>/<id>; refusing an id that exists is what makes create exclusive. */
+export function createContainerDir(root: string, id: string): string {
+  Deno.mkdirSync(root, { recursive: true, mode: 0o711 });
+  const dir = containerDir(root, id);
+  try {
+    Deno.mkdirSync(dir, { mode: 0o711 });
+  } catch (err) {
+    if (err instanceof Deno.errors.AlreadyExists) {
+      throw new UruncError(`container ${id} already exists`);
+    }
+    throw new UruncError(`cannot create state directory ${dir}: ${(err as Error).message}`);
+  }
+  return dir;
+}
+
+/**
+ * Append one resource to the ledger before (or as) it is created. One O_APPEND
+ * write per line keeps concurrent writers (create and the init child) whole;
+ * a torn last line after a crash is ignored by readLedger.
+ */
+export function appendLedger(dir: string, res: Resource): void {
+  const f = Deno.openSync(join(dir, LEDGER_FILE), { append: true, create: true, mode: 0o600 });
+  try {
+    f.writeSync(encoder.encode(JSON.stringify(res) + "\n"));
+    f.syncSync();
+  } finally {
+    f.close();
+  }
+}
+
+export function readLedger(dir: string): Resource[] {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(join(dir, LEDGER_FILE));
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return [];
+    throw err;
+  }
+  const out: Resource[] = [];
+  for (const line of text.split("\n")) {
+    if (line.trim() === "") continue;
+    try {
+      out.push(JSON.parse(line) as Resource);
+    } catch {
+      // a line torn by a crash mid-write: the resource it named was not created yet
+    }
+  }
+  return out;
+}
+
+/** List container ids under root that have a state file (ours or not). */
+export function listContainerIds(root: string): string[] {
+  const ids: string[] = [];
+  try {
+    for (const e of Deno.readDirSync(root)) if (e.isDirectory) ids.push(e.name);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return [];
+    throw err;
+  }
+  return ids.sort();
+}

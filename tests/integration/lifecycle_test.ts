@@ -1,0 +1,283 @@
+// The runtime for real, as root: create/start/state/kill/delete through the CLI
+// with a fake monitor that reports what it was given (argv, env, fds, ids, root).
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import {
+  DEFAULT_NAMESPACES,
+  FAKE_MONITOR,
+  LINUX_QEMU,
+  makeBundle,
+  writeHostConfig,
+} from "../helpers/bundle.ts";
+import { becomeSubreaper, isRoot, reap } from "../helpers/subreaper.ts";
+import { lastLogError, urunc, uruncCommand } from "../helpers/urunc.ts";
+
+const ready = isRoot() && existsSync(FAKE_MONITOR);
+if (!ready && Deno.env.get("CI")) {
+  throw new Error("lifecycle tests need root and .build/fake-monitor (run scripts/setup.sh)");
+}
+
+function existsSync(p: string): boolean {
+  try {
+    Deno.statSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface Env {
+  dir: string;
+  root: string;
+  log: string;
+  config: string;
+  bundle: string;
+  cleanup(): Promise<void>;
+}
+
+function setup(name: string, bundle: Parameters<typeof makeBundle>[1] = {}): Env {
+  const dir = Deno.makeTempDirSync({ prefix: `urunc-${name}-` });
+  const root = join(dir, "state");
+  const log = join(dir, "log.json");
+  const config = writeHostConfig(join(dir, "config.toml"), FAKE_MONITOR);
+  const b = makeBundle(join(dir, "bundle"), { annotations: LINUX_QEMU, ...bundle });
+  return {
+    dir,
+    root,
+    log,
+    config,
+    bundle: b,
+    async cleanup() {
+      for (const id of safeReadDir(root)) await urunc(globals(this, ["delete", "--force", id]));
+      Deno.removeSync(dir, { recursive: true });
+    },
+  };
+}
+
+function safeReadDir(p: string): string[] {
+  try {
+    return [...Deno.readDirSync(p)].map((e) => e.name);
+  } catch {
+    return [];
+  }
+}
+
+function globals(e: Env, args: string[]): string[] {
+  return ["--root", e.root, "--log", e.log, "--log-format", "json", "--config", e.config, ...args];
+}
+
+/** `urunc create` with stdout piped like the shim's fifo: returns the pipe reader. */
+async function create(e: Env, id: string, extra: string[] = []) {
+  const [cmd, ...args] = uruncCommand(
+    globals(e, [
+      "create",
+      "--bundle",
+      e.bundle,
+      "--pid-file",
+      join(e.dir, "init.pid"),
+      ...extra,
+      id,
+    ]),
+  );
+  const child = new Deno.Command(cmd, { args, stdin: "null", stdout: "piped", stderr: "piped" })
+    .spawn();
+  const status = await child.status;
+  // create must not write to its stdio: it belongs to the container.
+  return { code: status.code, stdout: child.stdout, stderr: child.stderr };
+}
+
+async function readAll(s: ReadableStream<Uint8Array>): Promise<string> {
+  return await new Response(s).text();
+}
+
+interface MonitorReport {
+  argv: string[];
+  env: string[];
+  fds: number[];
+  uid: number;
+  gid: number;
+  groups: number[];
+  rootIno: number;
+  rootDev: number;
+  seccompMode: number;
+  nnp: number;
+  writable: number;
+}
+
+function parseReport(stdout: string): MonitorReport {
+  const line = stdout.split("\n").find((l) => l.startsWith("{"));
+  assert.ok(line, `fake monitor printed no report; stdout was: ${stdout}`);
+  return JSON.parse(line);
+}
+
+function mountsUnder(path: string): string[] {
+  return Deno.readTextFileSync("/proc/self/mountinfo").split("\n").filter((l) =>
+    l.split(" ")[4]?.startsWith(path)
+  );
+}
+
+Deno.test({
+  name: "lifecycle: create, start, the monitor gets exactly its plan, delete leaves nothing",
+  ignore: !ready,
+  async fn() {
+    becomeSubreaper();
+    const e = setup("basic", {
+      args: ["/init", "fake:exit=0"],
+      user: { uid: 1000, gid: 1001, additionalGids: [2000, 2001] },
+    });
+    try {
+      const c = await create(e, "c1");
+      assert.equal(c.code, 0, `create failed: ${lastLogError(e.log)}`);
+      const pidText = Deno.readTextFileSync(join(e.dir, "init.pid"));
+      assert.match(pidText, /^\d+$/, "pid file is a bare decimal");
+      const pid = Number(pidText);
+      const st = JSON.parse((await urunc(globals(e, ["state", "c1"]))).stdout);
+      assert.equal(st.status, "created");
+      assert.equal(st.pid, pid);
+      assert.equal(st.id, "c1");
+
+      const plan = JSON.parse(
+        (await urunc(globals(e, ["plan", "--bundle", e.bundle, "--format", "json"]))).stdout,
+      );
+      const s = await urunc(globals(e, ["start", "c1"]));
+      assert.equal(s.code, 0, `start failed: ${lastLogError(e.log)}`);
+      const out = await readAll(c.stdout);
+      const report = parseReport(out);
+      assert.equal(await reap(pid), 0);
+
+      assert.deepEqual(
+        report.argv,
+        plan.monitor.argv,
+        "the monitor got the argv `urunc plan` prints",
+      );
+      assert.equal(report.argv[0], FAKE_MONITOR);
+      assert.deepEqual(report.fds, [0, 1, 2], "only stdio reaches the monitor");
+      assert.ok(
+        !report.env.some((v) => /^(DENO|URUNC|_LIBCONTAINER|NOTIFY_SOCKET)/.test(v)),
+        `env: ${report.env}`,
+      );
+      assert.deepEqual(report.env, plan.monitor.env);
+      assert.equal(report.uid, 1000);
+      assert.equal(report.gid, 1001);
+      assert.deepEqual([...report.groups].sort(), [2000, 2001]);
+      const rootfs = Deno.statSync(join(e.bundle, "rootfs"));
+      assert.equal(report.rootIno, rootfs.ino, "the monitor's / is the container rootfs");
+      assert.equal(report.writable, 30, "host library binds are read-only (EROFS)");
+
+      const st2 = JSON.parse((await urunc(globals(e, ["state", "c1"]))).stdout);
+      assert.equal(st2.status, "stopped");
+      const k = await urunc(globals(e, ["kill", "c1", "KILL"]));
+      assert.notEqual(k.code, 0);
+      assert.match(k.stderr, /container not running/);
+      const d = await urunc(globals(e, ["delete", "c1"]));
+      assert.equal(d.code, 0, lastLogError(e.log) ?? "");
+      assert.deepEqual(safeReadDir(e.root), []);
+      assert.deepEqual(mountsUnder(e.dir), []);
+      assert.deepEqual(
+        safeReadDir(join(e.bundle, "rootfs")).sort(),
+        ["initrd", "kernel"],
+        "mount points urunc made are gone",
+      );
+    } finally {
+      await e.cleanup();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "lifecycle: kill TERM stops a running monitor; delete refuses a running one without --force",
+  ignore: !ready,
+  async fn() {
+    becomeSubreaper();
+    const e = setup("kill", { args: ["/init", "fake:sleep"] });
+    try {
+      const c = await create(e, "k1");
+      assert.equal(c.code, 0, lastLogError(e.log) ?? "");
+      const pid = Number(Deno.readTextFileSync(join(e.dir, "init.pid")));
+      assert.equal((await urunc(globals(e, ["start", "k1"]))).code, 0, lastLogError(e.log) ?? "");
+      assert.equal(JSON.parse((await urunc(globals(e, ["state", "k1"]))).stdout).status, "running");
+      assert.deepEqual(
+        JSON.parse((await urunc(globals(e, ["ps", "--format", "json", "k1"]))).stdout),
+        [pid],
+      );
+      const d = await urunc(globals(e, ["delete", "k1"]));
+      assert.notEqual(d.code, 0);
+      assert.match(lastLogError(e.log) ?? "", /cannot delete container k1: it is running/);
+      assert.equal((await urunc(globals(e, ["kill", "k1", "15"]))).code, 0);
+      assert.equal(await reap(pid), 0, "the monitor exits 0 on SIGTERM, like qemu");
+      assert.equal((await urunc(globals(e, ["delete", "k1"]))).code, 0);
+      c.stdout.cancel();
+    } finally {
+      await e.cleanup();
+    }
+  },
+});
+
+Deno.test({
+  name: "lifecycle: delete --force kills a running monitor and a created (not started) container",
+  ignore: !ready,
+  async fn() {
+    becomeSubreaper();
+    const e = setup("force", { args: ["/init", "fake:sleep"] });
+    try {
+      for (const id of ["f1", "f2"]) {
+        assert.equal((await create(e, id)).code, 0, lastLogError(e.log) ?? "");
+      }
+      const pid2 = Number(Deno.readTextFileSync(join(e.dir, "init.pid")));
+      assert.equal((await urunc(globals(e, ["start", "f1"]))).code, 0);
+      assert.equal(
+        (await urunc(globals(e, ["delete", "--force", "f1"]))).code,
+        0,
+        lastLogError(e.log) ?? "",
+      );
+      assert.equal(
+        (await urunc(globals(e, ["delete", "f2"]))).code,
+        0,
+        "a created container can be deleted",
+      );
+      assert.notEqual(await reap(pid2), 0);
+      assert.deepEqual(safeReadDir(e.root), []);
+      assert.deepEqual(mountsUnder(e.dir), []);
+      assert.equal((await urunc(globals(e, ["delete", "--force", "never-existed"]))).code, 0);
+    } finally {
+      await e.cleanup();
+    }
+  },
+});
+
+Deno.test({
+  name: "lifecycle: a duplicate id is refused and the first container is untouched",
+  ignore: !ready,
+  async fn() {
+    becomeSubreaper();
+    const e = setup("dup", { args: ["/init", "fake:sleep"] });
+    try {
+      assert.equal((await create(e, "d1")).code, 0);
+      const again = await create(e, "d1");
+      assert.notEqual(again.code, 0);
+      assert.equal(lastLogError(e.log), "container d1 already exists");
+      assert.equal(JSON.parse((await urunc(globals(e, ["state", "d1"]))).stdout).status, "created");
+    } finally {
+      await e.cleanup();
+    }
+  },
+});
+
+Deno.test({
+  name: "lifecycle: urunc run waits and returns the monitor's exit status",
+  ignore: !ready,
+  async fn() {
+    const e = setup("run", { args: ["/init", "fake:exit=7"] });
+    try {
+      const r = await urunc(globals(e, ["run", "--bundle", e.bundle, "r1"]));
+      assert.equal(r.code, 7, lastLogError(e.log) ?? r.stderr);
+      assert.match(r.stdout, /"argv"/);
+      assert.deepEqual(safeReadDir(e.root), []);
+    } finally {
+      await e.cleanup();
+    }
+  },
+});
+
+export { DEFAULT_NAMESPACES };

@@ -1,0 +1,152 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { libc } from "../../ffi/libc.ts";
+import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../helpers/bundle.ts";
+import { ConsoleSocket, readFdUntil } from "../helpers/console_socket.ts";
+import { becomeSubreaper, isRoot, reap } from "../helpers/subreaper.ts";
+import { lastLogError, urunc } from "../helpers/urunc.ts";
+
+const ready = isRoot();
+
+Deno.test({
+  name: "terminal: the pty master goes over --console-socket and the monitor's stdio is the slave",
+  ignore: !ready,
+  async fn() {
+    becomeSubreaper();
+    const dir = Deno.makeTempDirSync({ prefix: "urunc-tty-" });
+    const sock = new ConsoleSocket(join(dir, "pty.sock"));
+    let master = -1;
+    try {
+      const g = [
+        "--root",
+        join(dir, "state"),
+        "--log",
+        join(dir, "log.json"),
+        "--log-format",
+        "json",
+        "--config",
+        writeHostConfig(join(dir, "c.toml"), FAKE_MONITOR),
+      ];
+      const bundle = makeBundle(join(dir, "b"), {
+        annotations: LINUX_QEMU,
+        terminal: true,
+        args: ["/init", "fake:exit=0"],
+      });
+      const create = urunc([
+        ...g,
+        "create",
+        "--bundle",
+        bundle,
+        "--console-socket",
+        sock.path,
+        "--pid-file",
+        join(dir, "pid"),
+        "t1",
+      ]);
+      const got = sock.receive();
+      master = got.fd;
+      assert.equal(got.name, "/dev/ptmx");
+      assert.equal(libc().isatty(master), 1, "the received fd is a terminal");
+      const c = await create;
+      assert.equal(c.code, 0, lastLogError(join(dir, "log.json")) ?? "");
+      const pid = Number(Deno.readTextFileSync(join(dir, "pid")));
+      assert.equal(
+        (await urunc([...g, "start", "t1"])).code,
+        0,
+        lastLogError(join(dir, "log.json")) ?? "",
+      );
+      const out = await readFdUntil(master, /"argv"[\s\S]*\n/);
+      const report = JSON.parse(out.slice(out.indexOf("{"), out.lastIndexOf("}") + 1));
+      assert.deepEqual(report.fds, [0, 1, 2]);
+      assert.equal(report.tty, true, "the monitor's stdio is the pty slave");
+      assert.equal(await reap(pid), 0);
+      assert.equal((await urunc([...g, "delete", "t1"])).code, 0);
+    } finally {
+      if (master >= 0) libc().close(master);
+      sock.close();
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "runc hand-off: a bundle without urunc metadata is given to runc with the same argv",
+  async fn() {
+    const dir = Deno.makeTempDirSync({ prefix: "urunc-handoff-" });
+    try {
+      const record = join(dir, "argv");
+      const fakeRunc = join(dir, "runc");
+      Deno.writeTextFileSync(
+        fakeRunc,
+        `#!/bin/sh\nprintf '%s\\n' "$0" "$@" > ${record}\nexit 42\n`,
+        { mode: 0o755 },
+      );
+      const bundle = makeBundle(join(dir, "b"), { annotations: {} });
+      const argv = [
+        "--root",
+        join(dir, "state"),
+        "--log",
+        join(dir, "log.json"),
+        "--log-format",
+        "json",
+        "create",
+        "--bundle",
+        bundle,
+        "--pid-file",
+        join(dir, "pid"),
+        "plain",
+      ];
+      const r = await urunc(argv, { env: { URUNC_RUNC: fakeRunc } });
+      assert.equal(r.code, 42, "runc's exit status is ours");
+      const got = Deno.readTextFileSync(record).trimEnd().split("\n");
+      assert.deepEqual(got.slice(1), argv, "runc gets urunc's argv unchanged");
+      assert.deepEqual(
+        [...safeDir(join(dir, "state"))],
+        [],
+        "urunc created nothing for runc's container",
+      );
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test({
+  name: "runc hand-off: commands on a container whose state runc wrote go to runc",
+  async fn() {
+    const dir = Deno.makeTempDirSync({ prefix: "urunc-handoff2-" });
+    try {
+      const record = join(dir, "argv");
+      const fakeRunc = join(dir, "runc");
+      Deno.writeTextFileSync(fakeRunc, `#!/bin/sh\nprintf '%s\\n' "$@" > ${record}\n`, {
+        mode: 0o755,
+      });
+      Deno.mkdirSync(join(dir, "state", "r1"), { recursive: true });
+      Deno.writeTextFileSync(
+        join(dir, "state", "r1", "state.json"),
+        JSON.stringify({ id: "r1", init_process_pid: 1 }),
+      );
+      for (
+        const cmd of [["start", "r1"], ["kill", "r1", "9"], ["delete", "--force", "r1"], [
+          "state",
+          "r1",
+        ]]
+      ) {
+        const argv = ["--root", join(dir, "state"), ...cmd];
+        const r = await urunc(argv, { env: { URUNC_RUNC: fakeRunc } });
+        assert.equal(r.code, 0);
+        assert.deepEqual(Deno.readTextFileSync(record).trimEnd().split("\n"), argv);
+      }
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
+
+function safeDir(p: string): string[] {
+  try {
+    return [...Deno.readDirSync(p)].map((e) => e.name);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,187 @@
+import assert from "node:assert/strict";
+import { applyJail, type HostPaths, propagationFlags, splitDev } from "../../../lib/host/jail.ts";
+import type { Resource } from "../../../lib/runtime/store.ts";
+import { MS } from "../../../ffi/constants.ts";
+import { failing, RecordingSyscalls } from "../../fakes/recording_syscalls.ts";
+
+/** A host with a few directories, files and devices, and a rootfs holding only /kernel. */
+function fakeHost(): HostPaths & { made: string[]; written: Record<string, string> } {
+  const dirs = new Set(["/usr/lib", "/usr/share/qemu", "/r"]);
+  const files = new Set(["/usr/bin/qemu-system-x86_64", "/r/kernel"]);
+  const devs: Record<string, { rdev: number; char: boolean }> = {
+    "/dev/null": { rdev: (1 << 8) | 3, char: true },
+    "/dev/kvm": { rdev: (10 << 8) | 232, char: true },
+    "/dev/net/tun": { rdev: (10 << 8) | 200, char: true },
+  };
+  const made: string[] = [];
+  const written: Record<string, string> = {};
+  return {
+    made,
+    written,
+    stat(p) {
+      if (dirs.has(p)) {
+        return { isDirectory: true, isFile: false, rdev: 0, mode: 0o40755, isChar: false };
+      }
+      if (files.has(p)) {
+        return { isDirectory: false, isFile: true, rdev: 0, mode: 0o100755, isChar: false };
+      }
+      const d = devs[p];
+      return d
+        ? { isDirectory: false, isFile: false, rdev: d.rdev, mode: 0o20666, isChar: d.char }
+        : null;
+    },
+    exists: (p) => dirs.has(p) || files.has(p) || made.includes(p),
+    mkdir(p) {
+      made.push(p);
+    },
+    createFile(p) {
+      made.push(p);
+    },
+    writeFile(p, content) {
+      written[p] = content;
+    },
+  };
+}
+
+Deno.test("jail: mounts, devices and pivot_root in order, every created mount point recorded first", () => {
+  const sys = new RecordingSyscalls();
+  const host = fakeHost();
+  const recorded: Resource[] = [];
+  applyJail(
+    sys,
+    {
+      binds: [
+        { path: "/usr/bin/qemu-system-x86_64", optional: false },
+        { path: "/usr/lib", optional: false },
+        { path: "/lib64", optional: true },
+        { path: "/usr/share/qemu", optional: false },
+      ],
+      devices: ["/dev/null", "/dev/kvm", "/dev/net/tun"],
+    },
+    {
+      rootfs: "/r",
+      uid: 1000,
+      gid: 1000,
+      files: [{ path: "/tmp/fc.json", content: "{}", mode: 0o644 }],
+      record: (r) => recorded.push(r),
+    },
+    host,
+  );
+  const calls = sys.calls.map((c) => `${c.call} ${JSON.stringify(c.args)}`);
+  assert.deepEqual(calls, [
+    `mount [null,"/",null,${MS.SLAVE | MS.REC},null]`,
+    `mount ["/r","/r",null,${MS.BIND | MS.REC},null]`,
+    `mount ["/usr/bin/qemu-system-x86_64","/r/usr/bin/qemu-system-x86_64",null,${
+      MS.BIND | MS.REC
+    },null]`,
+    `mount [null,"/r/usr/bin/qemu-system-x86_64",null,${
+      MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID
+    },null]`,
+    `mount ["/usr/lib","/r/usr/lib",null,${MS.BIND | MS.REC},null]`,
+    `mount [null,"/r/usr/lib",null,${MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID},null]`,
+    `mount ["/usr/share/qemu","/r/usr/share/qemu",null,${MS.BIND | MS.REC},null]`,
+    `mount [null,"/r/usr/share/qemu",null,${MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID},null]`,
+    `mount ["tmpfs","/r/dev","tmpfs",${
+      MS.NOSUID | MS.NOEXEC | MS.STRICTATIME
+    },"mode=755,size=65536k"]`,
+    `mknod ["/r/dev/null",${0o020000 | 0o666},1,3]`,
+    `mknod ["/r/dev/kvm",${0o020000 | 0o660},10,232]`,
+    `chown ["/r/dev/kvm",1000,1000]`,
+    `mknod ["/r/dev/net/tun",${0o020000 | 0o660},10,200]`,
+    `chown ["/r/dev/net/tun",1000,1000]`,
+    `mount ["tmpfs","/r/tmp","tmpfs",${
+      MS.NOSUID | MS.NODEV | MS.STRICTATIME
+    },"mode=1777,size=65536k"]`,
+    `chown ["/r/tmp/fc.json",1000,1000]`,
+    `chdir ["/r"]`,
+    `pivotRoot [".","."]`,
+    `umount [".",2]`,
+    `chdir ["/"]`,
+  ]);
+  assert.deepEqual(recorded, [
+    { kind: "path", path: "/r/usr", type: "dir" },
+    { kind: "path", path: "/r/usr/bin", type: "dir" },
+    { kind: "path", path: "/r/usr/bin/qemu-system-x86_64", type: "file" },
+    { kind: "path", path: "/r/usr/lib", type: "dir" },
+    { kind: "path", path: "/r/usr/share", type: "dir" },
+    { kind: "path", path: "/r/usr/share/qemu", type: "dir" },
+    { kind: "path", path: "/r/dev", type: "dir" },
+    { kind: "path", path: "/r/tmp", type: "dir" },
+  ]);
+  assert.deepEqual(host.written, { "/r/tmp/fc.json": "{}" });
+  assert.ok(host.made.includes("/r/dev/net"), "/dev/net is made on the tmpfs");
+});
+
+Deno.test("jail: a required host path that is missing is an error naming it", () => {
+  assert.throws(
+    () =>
+      applyJail(new RecordingSyscalls(), {
+        binds: [{ path: "/opt/missing", optional: false }],
+        devices: [],
+      }, {
+        rootfs: "/r",
+        uid: 0,
+        gid: 0,
+        files: [],
+        record: () => {},
+      }, fakeHost()),
+    /needs \/opt\/missing from the host/,
+  );
+});
+
+Deno.test("jail: a monitor file outside /tmp is refused", () => {
+  assert.throws(
+    () =>
+      applyJail(new RecordingSyscalls(), { binds: [], devices: [] }, {
+        rootfs: "/r",
+        uid: 0,
+        gid: 0,
+        files: [{ path: "/etc/x", content: "", mode: 0o644 }],
+        record: () => {},
+      }, fakeHost()),
+    /must live under \/tmp/,
+  );
+});
+
+Deno.test("jail: a failing mount stops before pivot_root", () => {
+  const sys = new RecordingSyscalls({
+    failOn: failing("mount", 1, (args) => args[1] === "/r/usr/lib"),
+  });
+  assert.throws(
+    () =>
+      applyJail(sys, { binds: [{ path: "/usr/lib", optional: false }], devices: [] }, {
+        rootfs: "/r",
+        uid: 0,
+        gid: 0,
+        files: [],
+        record: () => {},
+      }, fakeHost()),
+    /mount\(\/usr\/lib\) failed: EPERM/,
+  );
+  assert.ok(!sys.calls.some((c) => c.call === "pivotRoot"));
+});
+
+const props: [string | undefined, number][] = [
+  [undefined, MS.SLAVE | MS.REC],
+  ["", MS.SLAVE | MS.REC],
+  ["rprivate", MS.PRIVATE | MS.REC],
+  ["shared", MS.SHARED],
+  ["runbindable", MS.UNBINDABLE | MS.REC],
+];
+for (const [v, want] of props) {
+  Deno.test(`rootfsPropagation ${JSON.stringify(v)}`, () =>
+    assert.equal(propagationFlags(v), want));
+}
+Deno.test("rootfsPropagation: an unknown value is an error", () => {
+  assert.throws(() => propagationFlags("sideways"), /invalid linux.rootfsPropagation "sideways"/);
+});
+
+const devs: [number, number, number][] = [[(1 << 8) | 3, 1, 3], [(10 << 8) | 232, 10, 232], [
+  (259 << 8) | (0xab) | (0x12300 << 12),
+  259,
+  0x123ab,
+]];
+for (const [rdev, major, minor] of devs) {
+  Deno.test(`splitDev(${rdev}) = ${major}:${minor}`, () =>
+    assert.deepEqual(splitDev(rdev), { major, minor }));
+}

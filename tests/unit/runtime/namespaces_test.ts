@@ -1,0 +1,72 @@
+import assert from "node:assert/strict";
+import { CLONE } from "../../../ffi/constants.ts";
+import { SyscallError } from "../../../ffi/libc.ts";
+import { namespacesOfProcess, spawnInNamespaces } from "../../../lib/runtime/namespaces.ts";
+import { RecordingSyscalls } from "../../fakes/recording_syscalls.ts";
+
+Deno.test("enter, spawn, restore: join paths, unshare the rest, spawn, then setns back", () => {
+  const sys = new RecordingSyscalls();
+  let spawnedAt = -1;
+  const r = spawnInNamespaces(sys, [
+    { type: "network", path: "/var/run/netns/pod" },
+    { type: "pid" },
+    { type: "mount" },
+  ], () => {
+    spawnedAt = sys.calls.length;
+    return "child";
+  });
+  assert.equal(r, "child");
+  const calls = sys.calls.map((c) =>
+    c.call === "open"
+      ? [c.call, c.args[0]]
+      : c.call === "setns"
+      ? [c.call, c.args[1], c.args[2]]
+      : [c.call, ...c.args]
+  );
+  assert.deepEqual(calls.slice(0, spawnedAt), [
+    ["open", "/proc/thread-self/ns/net"],
+    ["open", "/var/run/netns/pod"],
+    ["open", "/proc/thread-self/ns/pid"],
+    ["open", "/proc/thread-self/ns/mnt"],
+    ["unshare", CLONE.FS],
+    ["setns", CLONE.NEWNET, "/var/run/netns/pod"],
+    ["unshare", CLONE.NEWPID | CLONE.NEWNS],
+  ]);
+  const after = sys.calls.slice(spawnedAt).map((c) => c.call);
+  assert.deepEqual(after, ["setns", "setns", "setns", "close", "close", "close", "close"]);
+});
+
+Deno.test("enter, spawn, restore: the thread is restored even when spawn throws", () => {
+  const sys = new RecordingSyscalls();
+  assert.throws(() =>
+    spawnInNamespaces(sys, [{ type: "uts" }], () => {
+      throw new Error("spawn failed");
+    }), /spawn failed/);
+  assert.deepEqual(sys.names(), ["open", "unshare", "setns", "close"]);
+});
+
+Deno.test("enter, spawn, restore: a failing unshare still restores and never spawns", () => {
+  const sys = new RecordingSyscalls({
+    failOn: (call) => call === "unshare" ? new SyscallError("unshare", 1) : null,
+  });
+  let spawned = false;
+  assert.throws(
+    () => spawnInNamespaces(sys, [{ type: "ipc" }], () => (spawned = true)),
+    /unshare failed: EPERM/,
+  );
+  assert.equal(spawned, false);
+  assert.ok(sys.names().includes("setns"), "the thread went back to its own namespace");
+});
+
+Deno.test("no namespaces: spawn directly, no syscalls", () => {
+  const sys = new RecordingSyscalls();
+  assert.equal(spawnInNamespaces(sys, [], () => 7), 7);
+  assert.deepEqual(sys.calls, []);
+});
+
+Deno.test("the namespaces of a running process are joined by /proc path", () => {
+  assert.deepEqual(namespacesOfProcess(42, [{ type: "network", path: "/x" }, { type: "mount" }]), [
+    { type: "network", path: "/proc/42/ns/net" },
+    { type: "mount", path: "/proc/42/ns/mnt" },
+  ]);
+});
