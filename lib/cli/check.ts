@@ -3,7 +3,8 @@
 
 import { loadHostConfig } from "../config/host_config.ts";
 import { checkNetworkSupport } from "../host/network/support.ts";
-import { hostArch, kvmUsable, lookPath } from "../host/probe.ts";
+import { hostArch, kvmUsable } from "../host/probe.ts";
+import { lookPath } from "../host/look_path.ts";
 import { MONITORS } from "../plan/monitors/registry.ts";
 import { MONITOR_KINDS } from "../plan/types.ts";
 import { describe } from "../errors.ts";

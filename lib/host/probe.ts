@@ -3,7 +3,8 @@
 // threads still in the old ones. The runtime and `urunc plan` both use this one
 // function, so a printed plan matches what the runtime will execute.
 
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
+import { isExecutableFile, lookPath } from "./look_path.ts";
 import { MONITORS } from "../plan/monitors/registry.ts";
 import {
   type Arch,
@@ -28,21 +29,6 @@ export function kvmUsable(): boolean {
   } catch {
     return false;
   }
-}
-
-/** exec.LookPath: the first executable regular file named `name` in PATH's absolute dirs. */
-export function lookPath(name: string, pathEnv: string): string | undefined {
-  for (const dir of pathEnv.split(":")) {
-    if (!dir.startsWith("/")) continue;
-    const file = join(dir, name);
-    try {
-      const st = Deno.statSync(file);
-      if (st.isFile && st.mode !== null && (st.mode & 0o111) !== 0) return file;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
 }
 
 /** Undo mountinfo's octal escapes (\040 space, \011 tab, \012 newline, \134 backslash). */
@@ -98,7 +84,12 @@ export function probeHostFacts(host: HostConfig, opts: { rootfs: string }): Host
   const pathEnv = Deno.env.get("PATH") ?? FALLBACK_PATH;
   const monitorPaths: Partial<Record<MonitorKind, string>> = {};
   for (const kind of MONITOR_KINDS) {
-    const p = host.monitors[kind].path ?? lookPath(MONITORS[kind].binaryName(arch), pathEnv);
+    const configured = host.monitors[kind].path;
+    const p = configured === undefined
+      ? lookPath(MONITORS[kind].binaryName(arch), pathEnv)
+      : isExecutableFile(configured)
+      ? configured
+      : undefined;
     if (p !== undefined) monitorPaths[kind] = p;
   }
   return {

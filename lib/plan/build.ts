@@ -36,10 +36,19 @@ function checkSupported(u: UnikernelModule, m: MonitorModule, facts: HostFacts):
   }
 }
 
+/** The probe already preferred [monitors.X] path; a configured path it could not use is named. */
 function monitorPath(m: MonitorModule, host: HostConfig, facts: HostFacts): string {
-  const path = host.monitors[m.kind].path ?? facts.monitorPaths[m.kind];
+  const path = facts.monitorPaths[m.kind];
   if (path !== undefined) return path;
   const where = host.file === null ? "the host config" : host.file;
+  const configured = host.monitors[m.kind].path;
+  if (configured !== undefined) {
+    throw new UruncError(
+      `monitor ${m.kind} is not installed: [monitors.${m.kind}] path ${
+        JSON.stringify(configured)
+      } in ${where} is not an executable file`,
+    );
+  }
   throw new UruncError(
     `monitor ${m.kind} is not installed: ${
       m.binaryName(facts.arch)

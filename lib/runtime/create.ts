@@ -138,9 +138,9 @@ function spawnInit(
   }
   initArgs.push(state.id);
   const cmd = selfCommand(initArgs);
-  // Warm up Deno's process machinery outside the namespace window: the first
-  // spawn may start helper threads, which fail while a PID namespace is pending.
-  warmUpSpawn();
+  // Only the synchronous spawn runs inside the window: while a PID namespace is
+  // pending, any new thread (async ops, workers) would fail to start. A first,
+  // cold spawn with inherited stdio needs none (measured, also with piped stdio).
   const child = spawnInNamespaces(sys, state.namespaces, () =>
     new Deno.Command(cmd.path, {
       args: cmd.args,
@@ -150,11 +150,4 @@ function spawnInit(
     }).spawn());
   child.unref();
   return child;
-}
-
-let warmed = false;
-function warmUpSpawn(): void {
-  if (warmed) return;
-  warmed = true;
-  new Deno.Command("/bin/true", { stdin: "null", stdout: "null", stderr: "null" }).outputSync();
 }

@@ -43,6 +43,27 @@ export async function urunc(
   return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
 }
 
+/**
+ * `urunc create` as the shim runs it: its stdio is the container's, and the
+ * init child (later the monitor) keeps it open, so wait for the exit status
+ * only and hand back the container's stdout/stderr streams.
+ */
+export async function uruncCreate(args: string[]): Promise<{
+  code: number;
+  stdout: ReadableStream<Uint8Array>;
+  stderr: ReadableStream<Uint8Array>;
+}> {
+  const [cmd, ...rest] = uruncCommand(args);
+  const child = new Deno.Command(cmd, {
+    args: rest,
+    stdin: "null",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const status = await child.status;
+  return { code: status.code, stdout: child.stdout, stderr: child.stderr };
+}
+
 /** The last `level: "error"` message of a JSON log file, as containerd would show it. */
 export function lastLogError(logPath: string): string | null {
   let text = "";

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../helpers/bundle.ts";
 import { becomeSubreaper, isRoot, reap } from "../helpers/subreaper.ts";
-import { lastLogError, urunc } from "../helpers/urunc.ts";
+import { lastLogError, urunc, uruncCreate } from "../helpers/urunc.ts";
 
 const ready = isRoot();
 
@@ -72,7 +72,7 @@ Deno.test({
     ];
     const e = env("order", Object.fromEntries(kinds.map((k) => [k, [h(k)]])));
     try {
-      const c = await urunc([
+      const c = await uruncCreate([
         ...e.g,
         "create",
         "--bundle",
@@ -82,6 +82,8 @@ Deno.test({
         "h1",
       ]);
       assert.equal(c.code, 0, lastLogError(e.log) ?? "");
+      await c.stdout.cancel();
+      await c.stderr.cancel();
       const pid = Number(Deno.readTextFileSync(join(e.dir, "pid")));
       const containerNs = nsOf(pid);
       const hostNs = nsOf("self");

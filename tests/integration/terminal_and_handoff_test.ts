@@ -4,7 +4,7 @@ import { libc } from "../../ffi/libc.ts";
 import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../helpers/bundle.ts";
 import { ConsoleSocket, readFdUntil } from "../helpers/console_socket.ts";
 import { becomeSubreaper, isRoot, reap } from "../helpers/subreaper.ts";
-import { lastLogError, urunc } from "../helpers/urunc.ts";
+import { lastLogError, urunc, uruncCreate } from "../helpers/urunc.ts";
 
 const ready = isRoot();
 
@@ -32,7 +32,7 @@ Deno.test({
         terminal: true,
         args: ["/init", "fake:exit=0"],
       });
-      const create = urunc([
+      const create = uruncCreate([
         ...g,
         "create",
         "--bundle",
@@ -48,6 +48,8 @@ Deno.test({
       assert.equal(got.name, "/dev/ptmx");
       assert.equal(libc().isatty(master), 1, "the received fd is a terminal");
       const c = await create;
+      await c.stdout.cancel();
+      await c.stderr.cancel();
       assert.equal(c.code, 0, lastLogError(join(dir, "log.json")) ?? "");
       const pid = Number(Deno.readTextFileSync(join(dir, "pid")));
       assert.equal(

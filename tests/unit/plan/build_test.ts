@@ -129,12 +129,20 @@ Deno.test("firecracker and hvt need KVM; spt never uses it", () => {
   assert.ok(!spt.jail.devices.includes("/dev/kvm"));
 });
 
-Deno.test("monitor path: host config first, then facts; missing monitor is one clear error", () => {
-  const fromCfg = buildPlan(
-    input({ host: (h) => (h.monitors.qemu.path = "/opt/qemu/bin/qemu-system-x86_64") }),
+Deno.test("monitor path: from the facts (the probe prefers the host config); missing monitor is one clear error", () => {
+  const fromFacts = buildPlan(
+    input({ facts: { monitorPaths: { qemu: "/opt/qemu/bin/qemu-system-x86_64" } } }),
   );
-  assert.equal(fromCfg.monitor.argv[0], "/opt/qemu/bin/qemu-system-x86_64");
-  assert.equal(fromCfg.jail.binds[0].path, "/opt/qemu/bin/qemu-system-x86_64");
+  assert.equal(fromFacts.monitor.argv[0], "/opt/qemu/bin/qemu-system-x86_64");
+  assert.equal(fromFacts.jail.binds[0].path, "/opt/qemu/bin/qemu-system-x86_64");
+  assert.equal(
+    errorOf(() =>
+      buildPlan(
+        input({ host: (h) => (h.monitors.qemu.path = "/nope/qemu"), facts: { monitorPaths: {} } }),
+      )
+    ),
+    'monitor qemu is not installed: [monitors.qemu] path "/nope/qemu" in the host config is not an executable file',
+  );
   assert.equal(
     errorOf(() => buildPlan(input({ facts: { monitorPaths: {} } }))),
     "monitor qemu is not installed: qemu-system-x86_64 is not in PATH and [monitors.qemu] path is not set in the host config",

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { defaultHostConfig } from "../../../lib/config/host_config.ts";
-import { findMount, lookPath, probeHostFacts, unescapeMountinfo } from "../../../lib/host/probe.ts";
+import { findMount, probeHostFacts, unescapeMountinfo } from "../../../lib/host/probe.ts";
+import { lookPath } from "../../../lib/host/look_path.ts";
 
 const MOUNTINFO = [
   "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw",
@@ -42,14 +43,27 @@ Deno.test("lookPath finds executable regular files in absolute PATH dirs only", 
   }
 });
 
-Deno.test("probeHostFacts: arch, kvm flag, config paths win, no network", () => {
-  const host = defaultHostConfig();
-  host.monitors.spt.path = "/opt/solo5/solo5-spt";
-  const f = probeHostFacts(host, { rootfs: "/" });
-  assert.equal(f.arch, Deno.build.arch === "aarch64" ? "arm64" : "amd64");
-  assert.equal(typeof f.kvm, "boolean");
-  assert.equal(f.monitorPaths.spt, "/opt/solo5/solo5-spt");
-  assert.equal(f.network, null);
-  assert.equal(f.rootfsMount?.mountpoint, "/");
-  assert.equal(typeof f.rootfsMount?.isBlockDevice, "boolean");
+Deno.test("probeHostFacts: arch, kvm flag, config paths win when executable, no network", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const spt = join(dir, "solo5-spt");
+    Deno.writeTextFileSync(spt, "", { mode: 0o755 });
+    const host = defaultHostConfig();
+    host.monitors.spt.path = spt;
+    host.monitors.hvt.path = join(dir, "missing-solo5-hvt");
+    const f = probeHostFacts(host, { rootfs: "/" });
+    assert.equal(f.arch, Deno.build.arch === "aarch64" ? "arm64" : "amd64");
+    assert.equal(typeof f.kvm, "boolean");
+    assert.equal(f.monitorPaths.spt, spt);
+    assert.equal(
+      f.monitorPaths.hvt,
+      undefined,
+      "a configured path that is not there is not a monitor",
+    );
+    assert.equal(f.network, null);
+    assert.equal(f.rootfsMount?.mountpoint, "/");
+    assert.equal(typeof f.rootfsMount?.isBlockDevice, "boolean");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });
