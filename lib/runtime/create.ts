@@ -141,13 +141,18 @@ function spawnInit(
   // Only the synchronous spawn runs inside the window: while a PID namespace is
   // pending, any new thread (async ops, workers) would fail to start. A first,
   // cold spawn with inherited stdio needs none (measured, also with piped stdio).
-  const child = spawnInNamespaces(sys, state.namespaces, () =>
-    new Deno.Command(cmd.path, {
-      args: cmd.args,
-      stdin: "inherit",
-      stdout: "inherit",
-      stderr: "inherit",
-    }).spawn());
+  // Without a terminal, create's stdio is the container's and the child keeps
+  // it. With one, the shim reads create's stdout until EOF, and Deno duplicates
+  // its stdio at startup: a child holding that pipe would block the shim until
+  // the monitor execs, so it starts on /dev/null and attaches the pty slave.
+  const stdio = spec.process.terminal ? "null" : "inherit";
+  const child = spawnInNamespaces(
+    sys,
+    state.namespaces,
+    () =>
+      new Deno.Command(cmd.path, { args: cmd.args, stdin: stdio, stdout: stdio, stderr: stdio })
+        .spawn(),
+  );
   child.unref();
   return child;
 }
