@@ -26,6 +26,7 @@ import {
   writePidFile,
 } from "./store.ts";
 import { destroyContainer } from "./destroy.ts";
+import { faultPoint } from "./fault.ts";
 import type { LogOptions } from "../log.ts";
 
 export interface CreateOptions {
@@ -90,14 +91,17 @@ export async function createContainer(
   let child: Deno.ChildProcess | null = null;
   try {
     saveState(dir, state);
+    faultPoint("create:after-state");
     sys.mkfifo(join(dir, EXEC_FIFO), 0o600);
     child = spawnInit(sys, spec, state, opts);
+    faultPoint("create:after-spawn");
     state.pid = child.pid;
     state.pidStartTime = String(procStartTime(child.pid) ?? 0n);
     appendLedger(dir, { kind: "process", pid: state.pid, startTime: state.pidStartTime });
     state.phase = "created";
     saveState(dir, state);
     if (opts.pidFile) writePidFile(resolve(bundle, opts.pidFile), state.pid);
+    faultPoint("create:after-pidfile");
 
     await runLifecycleHooks("prestart", spec, state, dir);
     await runLifecycleHooks("createRuntime", spec, state, dir);

@@ -14,9 +14,16 @@ import { networkRequest } from "../plan/network.ts";
 import { toPlanSpec } from "../plan/spec_input.ts";
 import type { NetworkInfo } from "../plan/types.ts";
 import { setupNetwork } from "../host/network/mod.ts";
+import { faultPoint } from "./fault.ts";
 import { runLifecycleHooks } from "./hooks.ts";
 import { launchPlan } from "./plan_inputs.ts";
-import { appendLedger, type ContainerState, EXEC_FIFO, loadContainer } from "./store.ts";
+import {
+  appendLedger,
+  type ContainerState,
+  EXEC_FIFO,
+  loadContainer,
+  STATE_FILE,
+} from "./store.ts";
 
 export interface InitOptions {
   root: string;
@@ -35,7 +42,7 @@ export async function runInit(sys: Syscalls, log: Logger, opts: InitOptions): Pr
     sys.sethostname(spec.hostname);
   }
 
-  const fifo = await waitForStart(join(dir, EXEC_FIFO));
+  const fifo = await waitForStart(join(dir, EXEC_FIFO), join(dir, STATE_FILE));
   try {
     await becomeMonitor(sys, log, state, dir, spec, opts, fifo);
     throw new UruncError("execve returned"); // unreachable: becomeMonitor execs or throws
@@ -62,14 +69,24 @@ function attachConsole(sys: Syscalls, slave: string): void {
  * fine) while the main thread can still act on SIGTERM: `kill` of a created
  * container must end it even though we are PID 1 of a PID namespace.
  */
-async function waitForStart(path: string): Promise<Deno.FsFile> {
+async function waitForStart(path: string, stateFile: string): Promise<Deno.FsFile> {
   const onSignal = (code: number) => () => Deno.exit(code);
   const term = onSignal(128 + 15), int = onSignal(128 + 2);
   Deno.addSignalListener("SIGTERM", term);
   Deno.addSignalListener("SIGINT", int);
+  // If create died before recording our pid, delete cannot kill us: notice our
+  // state going away instead of waiting on an unlinked fifo forever.
+  const watchdog = setInterval(() => {
+    try {
+      Deno.statSync(stateFile);
+    } catch {
+      Deno.exit(1);
+    }
+  }, 500);
   try {
     return await Deno.open(path, { write: true });
   } finally {
+    clearInterval(watchdog);
     Deno.removeSignalListener("SIGTERM", term);
     Deno.removeSignalListener("SIGINT", int);
   }
@@ -104,6 +121,7 @@ async function becomeMonitor(
           resource: { ...resource },
         }),
     });
+    faultPoint("init:after-network");
     if (network === null) {
       log.info(
         `container ${state.id} has no network interface besides loopback: the VM runs without network`,
@@ -139,6 +157,7 @@ async function becomeMonitor(
     files: plan.monitor.files,
     record: (r) => appendLedger(dir, r),
   });
+  faultPoint("init:after-jail");
   sys.setCredentials(user.uid, user.gid, user.additionalGids ?? []);
   if (plan.monitor.seccomp) {
     sys.setNoNewPrivs();

@@ -1,0 +1,153 @@
+// A crash at any step (SIGKILL at a named fault point), then `delete --force`:
+// no state, no process, no mount, no mount point in the rootfs, no tap or tc rule.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../helpers/bundle.ts";
+import { becomeSubreaper, isRoot } from "../helpers/subreaper.ts";
+import { lastLogError, urunc, uruncCreate } from "../helpers/urunc.ts";
+
+const ready = isRoot();
+
+function sh(cmd: string[]): { code: number; out: string } {
+  const o = new Deno.Command(cmd[0], { args: cmd.slice(1), stdout: "piped", stderr: "piped" })
+    .outputSync();
+  const dec = new TextDecoder();
+  return { code: o.code, out: dec.decode(o.stdout) + dec.decode(o.stderr) };
+}
+
+/** A pod netns whose eth0 (veth) has an address and a default route, so setup creates tap + tc. */
+function podNetns(name: string): () => void {
+  const peer = `${name}-peer`;
+  for (const ns of [name, peer]) sh(["ip", "netns", "add", ns]);
+  sh([
+    "ip",
+    "link",
+    "add",
+    "eth0",
+    "netns",
+    name,
+    "type",
+    "veth",
+    "peer",
+    "name",
+    "gw0",
+    "netns",
+    peer,
+  ]);
+  sh(["ip", "-n", name, "addr", "add", "10.9.0.2/24", "dev", "eth0"]);
+  sh(["ip", "-n", name, "link", "set", "eth0", "up"]);
+  sh(["ip", "-n", name, "route", "add", "default", "via", "10.9.0.1"]);
+  sh(["ip", "-n", peer, "link", "set", "gw0", "up"]);
+  return () => {
+    for (const ns of [name, peer]) sh(["ip", "netns", "del", ns]);
+  };
+}
+
+const POINTS: { point: string; start: boolean }[] = [
+  { point: "create:after-state", start: false },
+  { point: "create:after-spawn", start: false },
+  { point: "create:after-pidfile", start: false },
+  { point: "init:after-network", start: true },
+  { point: "init:after-jail", start: true },
+];
+
+for (const { point, start } of POINTS) {
+  Deno.test({
+    name: `crash at ${point}, then delete --force leaves nothing behind`,
+    ignore: !ready,
+    async fn() {
+      becomeSubreaper();
+      const dir = Deno.makeTempDirSync({ prefix: "urunc-crash-" });
+      const netns = `urunc-crash-${Deno.pid}-${point.replace(/[^a-z]/g, "")}`.slice(0, 40);
+      const dropNetns = podNetns(netns);
+      try {
+        const g = [
+          "--root",
+          join(dir, "state"),
+          "--log",
+          join(dir, "log.json"),
+          "--log-format",
+          "json",
+          "--config",
+          writeHostConfig(join(dir, "c.toml"), FAKE_MONITOR),
+        ];
+        const bundle = makeBundle(join(dir, "b"), {
+          annotations: LINUX_QEMU,
+          args: ["/init", "fake:sleep"],
+          namespaces: [{ type: "pid" }, { type: "mount" }, {
+            type: "network",
+            path: `/var/run/netns/${netns}`,
+          }],
+        });
+        const env = { URUNC_FAULT: point };
+        const c = await uruncCreateEnv([
+          ...g,
+          "create",
+          "--bundle",
+          bundle,
+          "--pid-file",
+          join(dir, "pid"),
+          "x1",
+        ], env);
+        if (start) {
+          assert.equal(c, 0, lastLogError(join(dir, "log.json")) ?? "");
+          const s = await urunc([...g, "start", "x1"], { env });
+          assert.notEqual(s.code, 0, "start reports that the init died");
+          if (point === "init:after-network") {
+            assert.equal(
+              sh(["ip", "-n", netns, "link", "show", "tap0_urunc"]).code,
+              0,
+              "the tap existed",
+            );
+          }
+        } else {
+          assert.equal(c, 137, "create was killed at the fault point");
+        }
+
+        const d = await urunc([...g, "delete", "--force", "x1"]);
+        assert.equal(d.code, 0, lastLogError(join(dir, "log.json")) ?? d.stderr);
+        // The child notices a deleted state within its watchdog period.
+        await new Promise((r) => setTimeout(r, 1200));
+
+        let left: string[] = [];
+        try {
+          left = [...Deno.readDirSync(join(dir, "state"))].map((e) => e.name);
+        } catch { /* never created */ }
+        assert.deepEqual(left, [], "no state dir");
+        const procs = sh(["ps", "-eo", "stat=,args="]).out.split("\n")
+          .filter((l) => l.includes(dir) && !l.startsWith("Z"));
+        assert.deepEqual(procs, [], "no process of the container");
+        const mounts = Deno.readTextFileSync("/proc/self/mountinfo").split("\n").filter((l) =>
+          l.includes(dir)
+        );
+        assert.deepEqual(mounts, [], "no mount");
+        assert.deepEqual([...Deno.readDirSync(join(bundle, "rootfs"))].map((e) => e.name).sort(), [
+          "initrd",
+          "kernel",
+        ]);
+        assert.notEqual(sh(["ip", "-n", netns, "link", "show", "tap0_urunc"]).code, 0, "no tap");
+        assert.doesNotMatch(
+          sh(["tc", "-n", netns, "qdisc", "show", "dev", "eth0"]).out,
+          /ingress/,
+          "no ingress qdisc",
+        );
+      } finally {
+        await urunc(["--root", join(dir, "state"), "delete", "--force", "x1"]);
+        dropNetns();
+        Deno.removeSync(dir, { recursive: true });
+      }
+    },
+  });
+}
+
+async function uruncCreateEnv(args: string[], env: Record<string, string>): Promise<number> {
+  Deno.env.set("URUNC_FAULT", env.URUNC_FAULT);
+  try {
+    const c = await uruncCreate(args);
+    await c.stdout.cancel();
+    await c.stderr.cancel();
+    return c.code;
+  } finally {
+    Deno.env.delete("URUNC_FAULT");
+  }
+}
