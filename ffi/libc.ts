@@ -25,20 +25,14 @@ const SYMBOLS = {
   umount2: { parameters: ["buffer", "i32"], result: "i32" },
   // int chdir(const char *path)
   chdir: { parameters: ["buffer"], result: "i32" },
-  // int chroot(const char *path)
-  chroot: { parameters: ["buffer"], result: "i32" },
   // int mknod(const char *path, mode_t mode, dev_t dev)
   mknod: { parameters: ["buffer", "u32", "u64"], result: "i32" },
   // int mkfifo(const char *path, mode_t mode)
   mkfifo: { parameters: ["buffer", "u32"], result: "i32" },
   // int chown(const char *path, uid_t owner, gid_t group)
   chown: { parameters: ["buffer", "u32", "u32"], result: "i32" },
-  // int fchown(int fd, uid_t owner, gid_t group)
-  fchown: { parameters: ["i32", "u32", "u32"], result: "i32" },
   // pid_t setsid(void)
   setsid: { parameters: [], result: "i32" },
-  // pid_t getpid(void)
-  getpid: { parameters: [], result: "i32" },
   // int ioctl(int fd, unsigned long request, ...) -- called with one pointer or integer argument
   ioctl: { parameters: ["i32", "u64", "buffer"], result: "i32" },
   ioctl_int: { name: "ioctl", parameters: ["i32", "u64", "u64"], result: "i32" },
@@ -97,8 +91,6 @@ const SYMBOLS = {
   isatty: { parameters: ["i32"], result: "i32" },
   // pid_t waitpid(pid_t pid, int *status, int options)
   waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32" },
-  // int if_nametoindex(const char *name) -- returns unsigned int, 0 on failure
-  if_nametoindex: { parameters: ["buffer"], result: "u32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 export type LibcSymbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];

@@ -176,6 +176,8 @@ export function realSyscalls(): Syscalls {
       throw new SyscallError("execve", errno(), path);
     },
     kill(pid, signal) {
+      // 0 and negative pids mean process groups: never what a caller with a pid meant.
+      if (pid <= 0) throw new SyscallError("kill", 3, `pid ${pid}`);
       if (c.kill(pid, signal) === 0) return true;
       const e = errno();
       if (e === 3) return false;

@@ -1,7 +1,5 @@
 import { realSyscalls } from "../../ffi/syscalls.ts";
 import { UruncError } from "../errors.ts";
-import { loadSpec, type OciSpec } from "../oci/spec.ts";
-import { destroyContainer } from "../runtime/destroy.ts";
 import { lockContainerDir } from "../runtime/lock.ts";
 import { liveStatus } from "../runtime/status.ts";
 import { lookupContainer } from "../runtime/store.ts";
@@ -43,13 +41,9 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
         `cannot delete container ${id}: it is ${status}; stop it first or use --force`,
       );
     }
-    let spec: OciSpec | null = null;
-    try {
-      spec = loadSpec(state.bundle);
-    } catch (err) {
-      ctx.log.warn(`container ${id}: poststop hooks skipped: ${(err as Error).message}`);
-    }
-    const problems = await destroyContainer(sys, ctx.log, { state, dir, spec, runPoststop: true });
+    // Loaded only now: `delete --force` of an unknown id (after every container) stays cheap.
+    const { destroyContainer } = await import("../runtime/destroy.ts");
+    const problems = await destroyContainer(sys, ctx.log, { state, dir, runPoststop: true });
     if (problems.length > 0) {
       throw new UruncError(`container ${id} was only partly deleted: ${problems.join("; ")}`);
     }

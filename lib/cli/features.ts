@@ -10,7 +10,7 @@ export function features() {
     hooks: [...HOOK_KINDS],
     mountOptions: [],
     linux: {
-      namespaces: ["cgroup", "ipc", "mount", "network", "pid", "uts", "time"],
+      namespaces: ["cgroup", "ipc", "mount", "network", "pid", "uts"],
       capabilities: [],
       cgroup: { v1: false, v2: false, systemd: false, systemdUser: false, rdma: false },
       seccomp: { enabled: false },

@@ -35,7 +35,11 @@ export function main(ctx: CommandContext, args: string[]): number {
   const { state, dir } = ourContainer(ctx, id);
   // The monitor is the only process (and PID 1 of its namespace), so --all
   // reaches everything by signalling it. The shim maps this text to NotFound.
-  if (liveStatus(state, dir) === "stopped" || !realSyscalls().kill(state.pid, signal)) {
+  // pid 0 is a create still running (or one that crashed): no process to signal yet.
+  if (
+    state.pid <= 0 || liveStatus(state, dir) === "stopped" ||
+    !realSyscalls().kill(state.pid, signal)
+  ) {
     throw new UruncError("container not running");
   }
   return 0;

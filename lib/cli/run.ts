@@ -2,15 +2,13 @@
 // delete the container, exiting with the monitor's status as runc does.
 import { realSyscalls } from "../../ffi/syscalls.ts";
 import { SIGNALS } from "../../ffi/constants.ts";
-import { describe } from "../errors.ts";
-import { loadSpec } from "../oci/spec.ts";
 import { createContainer } from "../runtime/create.ts";
 import { destroyContainer } from "../runtime/destroy.ts";
-import { runLifecycleHooks } from "../runtime/hooks.ts";
 import { releaseInit } from "../runtime/start.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { CommandContext } from "./context.ts";
 import { CREATE_FLAGS } from "./create.ts";
+import { runPoststart } from "./start.ts";
 
 export async function main(ctx: CommandContext, args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
@@ -31,22 +29,17 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
     logOptions: ctx.logOptions,
     argv: ctx.argv,
   });
-  const spec = loadSpec(created.state.bundle);
   try {
     await releaseInit(sys, ctx.log, created.state, created.dir);
   } catch (err) {
-    await destroyContainer(sys, ctx.log, { ...created, spec, runPoststop: true });
+    await destroyContainer(sys, ctx.log, { ...created, runPoststop: true });
     throw err;
   }
-  try {
-    await runLifecycleHooks("poststart", spec, created.state, created.dir);
-  } catch (err) {
-    ctx.log.warn(describe(err));
-  }
+  await runPoststart(ctx, created.state);
   if (values.detach) return 0;
   created.child.ref();
   const status = await created.child.status;
-  const problems = await destroyContainer(sys, ctx.log, { ...created, spec, runPoststop: true });
+  const problems = await destroyContainer(sys, ctx.log, { ...created, runPoststop: true });
   for (const p of problems) ctx.log.warn(p);
   if (status.signal) return 128 + (SIGNALS[status.signal.replace(/^SIG/, "")] ?? 0);
   return status.code;

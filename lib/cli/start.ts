@@ -1,6 +1,5 @@
 import { realSyscalls } from "../../ffi/syscalls.ts";
 import { describe } from "../errors.ts";
-import { loadSpec } from "../oci/spec.ts";
 import { runLifecycleHooks } from "../runtime/hooks.ts";
 import { lockContainerDir } from "../runtime/lock.ts";
 import { releaseInit } from "../runtime/start.ts";
@@ -16,16 +15,23 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
   const { dir } = ourContainer(ctx, id);
   const unlock = lockContainerDir(sys, dir);
   try {
-    const { state } = loadContainer(ctx.root, id);
+    const { state } = loadContainer(ctx.root, id); // re-read under the lock
     await releaseInit(sys, ctx.log, state, dir);
-    try {
-      await runLifecycleHooks("poststart", loadSpec(state.bundle), state, dir);
-    } catch (err) {
-      // The spec: a failing poststart hook is a warning; the container keeps running.
-      ctx.log.warn(describe(err));
-    }
+    await runPoststart(ctx, state);
   } finally {
     unlock();
   }
   return 0;
+}
+
+/** The spec: a failing poststart hook is a warning; the container keeps running. */
+export async function runPoststart(
+  ctx: CommandContext,
+  state: Parameters<typeof runLifecycleHooks>[2],
+): Promise<void> {
+  try {
+    await runLifecycleHooks("poststart", state.hooks, state, ctx.log);
+  } catch (err) {
+    ctx.log.warn(describe(err));
+  }
 }

@@ -14,8 +14,6 @@ export interface JailOptions {
   rootfs: string;
   uid: number;
   gid: number;
-  /** linux.rootfsPropagation; default rslave so nothing we mount leaks to the host. */
-  propagation?: string;
   files: PlanFile[];
   /** Called before each mount point is created in the rootfs, so delete can remove it. */
   record(r: Resource): void;
@@ -91,6 +89,12 @@ export const realHostPaths: HostPaths = {
   },
 };
 
+/** linux.rootfsPropagation on "/" (default rslave), so nothing mounted from now on reaches the host. */
+export function isolateMounts(sys: Syscalls, propagation: string | undefined): void {
+  sys.mount(null, "/", null, propagationFlags(propagation), null);
+}
+
+/** Call after isolateMounts, in the container's own mount namespace. */
 export function applyJail(
   sys: Syscalls,
   jail: JailPlan,
@@ -98,7 +102,6 @@ export function applyJail(
   host: HostPaths = realHostPaths,
 ): void {
   const root = opts.rootfs;
-  sys.mount(null, "/", null, propagationFlags(opts.propagation), null);
   // pivot_root needs the new root to be a mount point.
   sys.mount(root, root, null, MS.BIND | MS.REC, null);
 

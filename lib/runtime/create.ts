@@ -26,6 +26,7 @@ import {
   writePidFile,
 } from "./store.ts";
 import { destroyContainer } from "./destroy.ts";
+import { lockContainerDir } from "./lock.ts";
 import { faultPoint } from "./fault.ts";
 import type { LogOptions } from "../log.ts";
 
@@ -87,8 +88,11 @@ export async function createContainer(
     config,
     namespaces,
     terminal: spec.process.terminal === true,
+    hooks: spec.hooks ?? {},
   };
   let child: Deno.ChildProcess | null = null;
+  // Held until create returns: start and delete wait, so neither sees a half-made container.
+  const unlock = lockContainerDir(sys, dir);
   try {
     saveState(dir, state);
     faultPoint("create:after-state");
@@ -98,23 +102,26 @@ export async function createContainer(
     state.pid = child.pid;
     state.pidStartTime = String(procStartTime(child.pid) ?? 0n);
     appendLedger(dir, { kind: "process", pid: state.pid, startTime: state.pidStartTime });
-    state.phase = "created";
     saveState(dir, state);
-    if (opts.pidFile) writePidFile(resolve(bundle, opts.pidFile), state.pid);
+    if (opts.pidFile) writePidFile(resolve(opts.pidFile), state.pid);
     faultPoint("create:after-pidfile");
 
-    await runLifecycleHooks("prestart", spec, state, dir);
-    await runLifecycleHooks("createRuntime", spec, state, dir);
-    await runLifecycleHooks("createContainer", spec, state, dir, {
+    await runLifecycleHooks("prestart", state.hooks, state, log);
+    await runLifecycleHooks("createRuntime", state.hooks, state, log);
+    await runLifecycleHooks("createContainer", state.hooks, state, log, {
       spawnIn: <T>(spawn: () => T) =>
         spawnInNamespaces(sys, namespacesOfProcess(state.pid, namespaces), spawn),
     });
+    state.phase = "created";
+    saveState(dir, state);
     return { state, dir, child };
   } catch (err) {
     // Nothing half-created stays behind: kill the child, undo the ledger, drop the dir.
-    const problems = await destroyContainer(sys, log, { state, dir, spec, runPoststop: false });
+    const problems = await destroyContainer(sys, log, { state, dir, runPoststop: false });
     for (const p of problems) log.warn(`cleanup after failed create: ${p}`);
     throw err;
+  } finally {
+    unlock();
   }
 }
 

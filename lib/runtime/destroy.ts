@@ -6,7 +6,6 @@ import { O } from "../../ffi/constants.ts";
 import type { Syscalls } from "../../ffi/syscalls.ts";
 import { describe } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import type { OciSpec } from "../oci/spec.ts";
 import { processState } from "../oci/state.ts";
 import { runLifecycleHooks } from "./hooks.ts";
 import { type ContainerState, readLedger, type Resource } from "./store.ts";
@@ -15,7 +14,6 @@ import { cleanupNetResources } from "./net_cleanup.ts";
 export interface DestroyTarget {
   state: ContainerState;
   dir: string;
-  spec: OciSpec | null;
   runPoststop: boolean;
 }
 
@@ -45,12 +43,12 @@ export async function destroyContainer(
     r.kind === "net"
   );
   if (netEntries.some((r) => r.netnsPath === null)) {
-    for (const p of procs) {
-      if (processState(p.pid, BigInt(p.startTime)) !== "alive") continue;
+    const live = procs.find((p) => processState(p.pid, BigInt(p.startTime)) === "alive");
+    if (live) {
       try {
-        netnsFds.set("own", sys.open(`/proc/${p.pid}/ns/net`, O.RDONLY));
+        netnsFds.set("own", sys.open(`/proc/${live.pid}/ns/net`, O.RDONLY));
       } catch (err) {
-        problems.push(`cannot hold network namespace of pid ${p.pid}: ${describe(err)}`);
+        problems.push(`cannot hold network namespace of pid ${live.pid}: ${describe(err)}`);
       }
     }
   }
@@ -59,9 +57,9 @@ export async function destroyContainer(
       const err = await killAndWait(sys, p.pid, BigInt(p.startTime));
       if (err) problems.push(err);
     }
-    if (t.runPoststop && t.spec) {
+    if (t.runPoststop) {
       try {
-        await runLifecycleHooks("poststop", t.spec, t.state, t.dir, { status: "stopped" });
+        await runLifecycleHooks("poststop", t.state.hooks, t.state, log, { status: "stopped" });
       } catch (err) {
         // The spec: a failing poststop hook is logged, and delete goes on.
         log.warn(describe(err));

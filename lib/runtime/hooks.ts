@@ -1,6 +1,7 @@
 // OCI hooks at their lifecycle points, with the state document on stdin.
 
-import type { HookKind, OciSpec } from "../oci/spec.ts";
+import type { Hook, HookKind } from "../oci/spec.ts";
+import type { Logger } from "../log.ts";
 import { runHooks } from "../oci/hooks.ts";
 import { ociState, serializeState } from "../oci/state.ts";
 import type { ContainerState } from "./store.ts";
@@ -27,17 +28,18 @@ export function stateDocument(state: ContainerState, status: LiveStatus): string
 
 export async function runLifecycleHooks(
   kind: HookKind,
-  spec: OciSpec,
+  hooks: Partial<Record<HookKind, Hook[]>> | undefined,
   state: ContainerState,
-  _dir: string,
+  log: Logger,
   opts: HookRunOptions = {},
 ): Promise<void> {
-  const hooks = spec.hooks?.[kind] ?? [];
-  if (hooks.length === 0) return;
+  const list = hooks?.[kind] ?? [];
+  if (list.length === 0) return;
   const status = opts.status ??
     (kind === "poststart" || kind === "startContainer" ? "running" : "created");
   const wrap = opts.spawnIn;
-  await runHooks(kind, hooks, stateDocument(state, status), {
+  await runHooks(kind, list, stateDocument(state, status), {
+    log,
     spawn: wrap ? (cmd) => wrap(() => cmd.spawn()) : undefined,
   });
 }

@@ -9,7 +9,7 @@ import type { Syscalls } from "../../ffi/syscalls.ts";
 import { describe, UruncError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { loadSpec, type OciSpec } from "../oci/spec.ts";
-import { applyJail } from "../host/jail.ts";
+import { applyJail, isolateMounts } from "../host/jail.ts";
 import { networkRequest } from "../plan/network.ts";
 import { toPlanSpec } from "../plan/spec_input.ts";
 import type { NetworkInfo } from "../plan/types.ts";
@@ -21,6 +21,7 @@ import {
   appendLedger,
   type ContainerState,
   EXEC_FIFO,
+  INIT_ERROR,
   loadContainer,
   STATE_FILE,
 } from "./store.ts";
@@ -34,15 +35,24 @@ export interface InitOptions {
 }
 
 export async function runInit(sys: Syscalls, log: Logger, opts: InitOptions): Promise<number> {
-  sys.setsid();
-  if (opts.console) attachConsole(sys, opts.console);
   const { state, dir } = loadContainer(opts.root, opts.id);
-  const spec = loadSpec(state.bundle);
-  if (spec.hostname && state.namespaces.some((n) => n.type === "uts" && !n.path)) {
-    sys.sethostname(spec.hostname);
+  let spec: OciSpec;
+  let stateIno: number | null;
+  try {
+    sys.setsid();
+    if (opts.console) attachConsole(sys, opts.console);
+    spec = loadSpec(state.bundle);
+    if (spec.hostname && state.namespaces.some((n) => n.type === "uts" && !n.path)) {
+      sys.sethostname(spec.hostname);
+    }
+    stateIno = Deno.statSync(join(dir, STATE_FILE)).ino;
+  } catch (err) {
+    // Nobody waits on us yet: leave the reason where `start` will look for it.
+    Deno.writeTextFileSync(join(dir, INIT_ERROR), describe(err));
+    throw err;
   }
 
-  const fifo = await waitForStart(join(dir, EXEC_FIFO), join(dir, STATE_FILE));
+  const fifo = await waitForStart(join(dir, EXEC_FIFO), join(dir, STATE_FILE), stateIno);
   try {
     await becomeMonitor(sys, log, state, dir, spec, opts, fifo);
     throw new UruncError("execve returned"); // unreachable: becomeMonitor execs or throws
@@ -69,16 +79,21 @@ function attachConsole(sys: Syscalls, slave: string): void {
  * fine) while the main thread can still act on SIGTERM: `kill` of a created
  * container must end it even though we are PID 1 of a PID namespace.
  */
-async function waitForStart(path: string, stateFile: string): Promise<Deno.FsFile> {
+async function waitForStart(
+  path: string,
+  stateFile: string,
+  stateIno: number | null,
+): Promise<Deno.FsFile> {
   const onSignal = (code: number) => () => Deno.exit(code);
   const term = onSignal(128 + 15), int = onSignal(128 + 2);
   Deno.addSignalListener("SIGTERM", term);
   Deno.addSignalListener("SIGINT", int);
   // If create died before recording our pid, delete cannot kill us: notice our
-  // state going away instead of waiting on an unlinked fifo forever.
+  // state going away (or replaced by a new container of the same id) instead of
+  // waiting on an unlinked fifo forever.
   const watchdog = setInterval(() => {
     try {
-      Deno.statSync(stateFile);
+      if (Deno.statSync(stateFile).ino !== stateIno) Deno.exit(1);
     } catch {
       Deno.exit(1);
     }
@@ -147,13 +162,14 @@ async function becomeMonitor(
   }
   log.debug(`exec ${JSON.stringify(plan.monitor.argv)}`);
 
-  await runLifecycleHooks("startContainer", spec, state, dir);
+  // Mounts made from here on (hooks included) must not propagate to the host.
+  isolateMounts(sys, spec.linux?.rootfsPropagation);
+  await runLifecycleHooks("startContainer", state.hooks, state, log);
 
   applyJail(sys, plan.jail, {
     rootfs: state.rootfs,
     uid: user.uid,
     gid: user.gid,
-    propagation: spec.linux?.rootfsPropagation,
     files: plan.monitor.files,
     record: (r) => appendLedger(dir, r),
   });

@@ -24,21 +24,29 @@ export const NS_KINDS: Record<string, NsKind> = {
   network: { flag: CLONE.NEWNET, proc: "net", restore: "net" },
   cgroup: { flag: CLONE.NEWCGROUP, proc: "cgroup", restore: "cgroup" },
   pid: { flag: CLONE.NEWPID, proc: "pid", restore: "pid" },
-  time: { flag: CLONE.NEWTIME, proc: "time", restore: "time" },
 };
 
 // Joined in this order: mount last among the joins would lose /proc paths of
 // the others, so open every fd before the first setns (see spawnInNamespaces).
-const ORDER = ["ipc", "uts", "network", "pid", "cgroup", "time", "mount"];
+const ORDER = ["ipc", "uts", "network", "pid", "cgroup", "mount"];
+
+// A multi-threaded process can neither join a user namespace nor switch its time
+// namespace back (setns returns EINVAL/EUSERS), so create could not restore itself.
+const UNSUPPORTED: Record<string, string> = {
+  user: "a multi-threaded runtime cannot enter one",
+  time: "a multi-threaded runtime cannot switch back from one",
+};
 
 /** Validate linux.namespaces: known kinds, no duplicates, no user namespace, paths that exist. */
 export function namespacesFromSpec(spec: OciSpec): NamespaceRecord[] {
   const seen = new Set<string>();
   const out: NamespaceRecord[] = [];
   for (const ns of spec.linux?.namespaces ?? []) {
-    if (ns.type === "user") {
+    if (Object.hasOwn(UNSUPPORTED, ns.type)) {
       throw new UruncError(
-        'linux.namespaces: a user namespace is not supported by urunc (a multi-threaded runtime cannot enter one); remove the "user" entry',
+        `linux.namespaces: a ${ns.type} namespace is not supported by urunc (${
+          UNSUPPORTED[ns.type]
+        }); remove the "${ns.type}" entry`,
       );
     }
     if (seen.has(ns.type)) {
@@ -46,6 +54,11 @@ export function namespacesFromSpec(spec: OciSpec): NamespaceRecord[] {
     }
     seen.add(ns.type);
     if (ns.path !== undefined && ns.path !== "") {
+      if (ns.type === "mount") {
+        throw new UruncError(
+          "linux.namespaces: the mount namespace must be a new one (no path): urunc pivots the monitor's root inside it",
+        );
+      }
       try {
         Deno.lstatSync(ns.path);
       } catch (err) {
@@ -55,6 +68,12 @@ export function namespacesFromSpec(spec: OciSpec): NamespaceRecord[] {
       }
       out.push({ type: ns.type, path: ns.path });
     } else out.push({ type: ns.type });
+  }
+  if (!seen.has("mount")) {
+    // Without its own mount namespace the jail's mounts and pivot_root would hit the host.
+    throw new UruncError(
+      'linux.namespaces: a "mount" namespace is required: urunc pivots the monitor\'s root inside it',
+    );
   }
   return out.sort((a, b) => ORDER.indexOf(a.type) - ORDER.indexOf(b.type));
 }
@@ -74,6 +93,9 @@ export function spawnInNamespaces<T>(sys: Syscalls, records: NamespaceRecord[], 
   const restore: { fd: number; flag: number; what: string }[] = [];
   const joins: { fd: number; flag: number; what: string }[] = [];
   let unshareFlags = 0;
+  const switchesMount = records.some((r) => r.type === "mount");
+  // unshare(CLONE_FS) + setns(mnt) resets the thread's cwd to "/": put it back.
+  const cwd = switchesMount ? Deno.cwd() : null;
   try {
     for (const r of records) {
       const k = NS_KINDS[r.type];
@@ -87,18 +109,13 @@ export function spawnInNamespaces<T>(sys: Syscalls, records: NamespaceRecord[], 
     }
     // A mount namespace can only be switched by a thread that does not share
     // its fs_struct with the other threads.
-    if (records.some((r) => r.type === "mount")) sys.unshare(CLONE.FS);
-    let switched = false;
+    if (switchesMount) sys.unshare(CLONE.FS);
     try {
-      switched = true;
       for (const j of joins) sys.setns(j.fd, j.flag, j.what);
       if (unshareFlags !== 0) sys.unshare(unshareFlags);
       return spawn();
     } finally {
-      if (switched) {
-        // Restore in reverse so the mount namespace (joined last) comes back first.
-        for (const r of [...restore].reverse()) sys.setns(r.fd, r.flag, r.what);
-      }
+      restoreAll(sys, restore, cwd);
     }
   } finally {
     for (const f of [...restore, ...joins]) {
@@ -106,5 +123,31 @@ export function spawnInNamespaces<T>(sys: Syscalls, records: NamespaceRecord[], 
         sys.close(f.fd);
       } catch { /* already closed */ }
     }
+  }
+}
+
+/** Every namespace goes back, even if one fails; a thread left half-switched is fatal. */
+function restoreAll(
+  sys: Syscalls,
+  restore: { fd: number; flag: number; what: string }[],
+  cwd: string | null,
+): void {
+  const failed: string[] = [];
+  for (const r of [...restore].reverse()) {
+    try {
+      sys.setns(r.fd, r.flag, r.what);
+    } catch (err) {
+      failed.push((err as Error).message);
+    }
+  }
+  if (cwd !== null) {
+    try {
+      sys.chdir(cwd);
+    } catch (err) {
+      failed.push((err as Error).message);
+    }
+  }
+  if (failed.length > 0) {
+    throw new UruncError(`cannot return to urunc's own namespaces: ${failed.join("; ")}`);
   }
 }

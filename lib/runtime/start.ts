@@ -9,7 +9,7 @@ import { SyscallError } from "../../ffi/libc.ts";
 import { UruncError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { processState } from "../oci/state.ts";
-import { type ContainerState, EXEC_FIFO } from "./store.ts";
+import { type ContainerState, EXEC_FIFO, INIT_ERROR } from "./store.ts";
 import { liveStatus } from "./status.ts";
 
 const START_TIMEOUT_MS = 120_000;
@@ -21,6 +21,8 @@ export async function releaseInit(
   dir: string,
 ): Promise<void> {
   const status = liveStatus(state, dir);
+  const initError = readInitError(dir);
+  if (status !== "created" && initError) throw new UruncError(initError);
   if (status !== "created") {
     throw new UruncError(
       status === "running"
@@ -60,6 +62,8 @@ export async function releaseInit(
   const error = report.split("\n").find((l) => l.startsWith("error: "));
   if (error) throw new UruncError(error.slice("error: ".length));
   if (!report.split("\n").includes("exec")) {
+    const why = readInitError(dir);
+    if (why) throw new UruncError(why);
     throw new UruncError(
       `container ${state.id}: its init exited before starting the monitor (see the log for why)`,
     );
@@ -68,6 +72,14 @@ export async function releaseInit(
     Deno.removeSync(fifoPath);
   } catch (err) {
     log.warn(`cannot remove ${fifoPath}: ${(err as Error).message}`);
+  }
+}
+
+function readInitError(dir: string): string | null {
+  try {
+    return Deno.readTextFileSync(join(dir, INIT_ERROR)).trim() || null;
+  } catch {
+    return null;
   }
 }
 

@@ -3,12 +3,15 @@
 
 import { join } from "node:path";
 import { UruncError } from "../errors.ts";
+import type { Hook, HookKind } from "../oci/spec.ts";
 import type { UnikernelConfig } from "../plan/types.ts";
 import { validateContainerId } from "./container_id.ts";
 
 export const STATE_FILE = "state.json";
 export const LEDGER_FILE = "ledger.jsonl";
 export const EXEC_FIFO = "exec.fifo";
+/** Why the init child died before `start` could release it; start reports it. */
+export const INIT_ERROR = "init.err";
 export const STATE_FORMAT = 1;
 
 /** What urunc created for a container; `delete` undoes these in reverse order. */
@@ -44,6 +47,8 @@ export interface ContainerState {
   namespaces: NamespaceRecord[];
   /** Whether the spec asked for a terminal (the child owns the pty slave). */
   terminal: boolean;
+  /** The spec's hooks, validated at create: start and delete run theirs without re-reading the bundle. */
+  hooks: Partial<Record<HookKind, Hook[]>>;
 }
 
 export function containerDir(root: string, id: string): string {

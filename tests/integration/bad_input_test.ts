@@ -76,8 +76,25 @@ const cases: Case[] = [
     want: /user namespace is not supported/,
   },
   {
+    name: "time namespace requested",
+    bundle: { namespaces: [{ type: "pid" }, { type: "mount" }, { type: "time" }] },
+    want: /time namespace is not supported/,
+  },
+  {
+    name: "no mount namespace (the jail would pivot the host's root)",
+    bundle: { namespaces: [{ type: "pid" }, { type: "network" }] },
+    want: /a "mount" namespace is required/,
+  },
+  {
+    name: "a mount namespace joined by path",
+    bundle: { namespaces: [{ type: "mount", path: "/proc/self/ns/mnt" }] },
+    want: /mount namespace must be a new one/,
+  },
+  {
     name: "namespace path that does not exist",
-    bundle: { namespaces: [{ type: "network", path: "/var/run/netns/does-not-exist" }] },
+    bundle: {
+      namespaces: [{ type: "mount" }, { type: "network", path: "/var/run/netns/does-not-exist" }],
+    },
     want: /network namespace path \/var\/run\/netns\/does-not-exist/,
   },
   {

@@ -102,6 +102,12 @@ for (const { point, start } of POINTS) {
           }
         } else {
           assert.equal(c, 137, "create was killed at the fault point");
+          if (point !== "create:after-pidfile") {
+            // No pid recorded yet: kill must not signal pid 0 (that is our own process group).
+            const k = await urunc([...g, "kill", "x1", "USR1"]);
+            assert.notEqual(k.code, 0);
+            assert.match(k.stderr, /container not running/);
+          }
         }
 
         const d = await urunc([...g, "delete", "--force", "x1"]);

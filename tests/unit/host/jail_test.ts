@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { applyJail, type HostPaths, propagationFlags, splitDev } from "../../../lib/host/jail.ts";
+import {
+  applyJail,
+  type HostPaths,
+  isolateMounts,
+  propagationFlags,
+  splitDev,
+} from "../../../lib/host/jail.ts";
 import type { Resource } from "../../../lib/runtime/store.ts";
 import { MS } from "../../../ffi/constants.ts";
 import { failing, RecordingSyscalls } from "../../fakes/recording_syscalls.ts";
@@ -69,7 +75,6 @@ Deno.test("jail: mounts, devices and pivot_root in order, every created mount po
   );
   const calls = sys.calls.map((c) => `${c.call} ${JSON.stringify(c.args)}`);
   assert.deepEqual(calls, [
-    `mount [null,"/",null,${MS.SLAVE | MS.REC},null]`,
     `mount ["/r","/r",null,${MS.BIND | MS.REC},null]`,
     `mount ["/usr/bin/qemu-system-x86_64","/r/usr/bin/qemu-system-x86_64",null,${
       MS.BIND | MS.REC
@@ -159,6 +164,15 @@ Deno.test("jail: a failing mount stops before pivot_root", () => {
     /mount\(\/usr\/lib\) failed: EPERM/,
   );
   assert.ok(!sys.calls.some((c) => c.call === "pivotRoot"));
+});
+
+Deno.test("isolateMounts: one recursive propagation change on /", () => {
+  const sys = new RecordingSyscalls();
+  isolateMounts(sys, undefined);
+  assert.deepEqual(sys.calls, [{
+    call: "mount",
+    args: [null, "/", null, MS.SLAVE | MS.REC, null],
+  }]);
 });
 
 const props: [string | undefined, number][] = [

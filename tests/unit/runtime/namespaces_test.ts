@@ -32,8 +32,20 @@ Deno.test("enter, spawn, restore: join paths, unshare the rest, spawn, then setn
     ["setns", CLONE.NEWNET, "/var/run/netns/pod"],
     ["unshare", CLONE.NEWPID | CLONE.NEWNS],
   ]);
-  const after = sys.calls.slice(spawnedAt).map((c) => c.call);
-  assert.deepEqual(after, ["setns", "setns", "setns", "close", "close", "close", "close"]);
+  const after = sys.calls.slice(spawnedAt).map((c) =>
+    c.call === "setns" ? `setns ${c.args[2]}` : c.call === "chdir" ? `chdir ${c.args[0]}` : c.call
+  );
+  assert.deepEqual(after, [
+    // mount first: the others' restore fds were opened before any switch
+    "setns own mount namespace",
+    "setns own pid namespace",
+    "setns own network namespace",
+    `chdir ${Deno.cwd()}`,
+    "close",
+    "close",
+    "close",
+    "close",
+  ]);
 });
 
 Deno.test("enter, spawn, restore: the thread is restored even when spawn throws", () => {
@@ -56,6 +68,19 @@ Deno.test("enter, spawn, restore: a failing unshare still restores and never spa
   );
   assert.equal(spawned, false);
   assert.ok(sys.names().includes("setns"), "the thread went back to its own namespace");
+});
+
+Deno.test("enter, spawn, restore: every namespace is restored even if one restore fails, then it throws", () => {
+  const sys = new RecordingSyscalls({
+    failOn: (call, args) =>
+      call === "setns" && args[2] === "own ipc namespace" ? new SyscallError("setns", 22) : null,
+  });
+  assert.throws(
+    () => spawnInNamespaces(sys, [{ type: "ipc" }, { type: "uts" }], () => "child"),
+    /cannot return to urunc's own namespaces: setns failed: EINVAL/,
+  );
+  const restores = sys.calls.filter((c) => c.call === "setns").map((c) => c.args[2]);
+  assert.deepEqual(restores, ["own uts namespace", "own ipc namespace"]);
 });
 
 Deno.test("no namespaces: spawn directly, no syscalls", () => {
