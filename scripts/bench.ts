@@ -7,21 +7,24 @@ import { join } from "node:path";
 import { benchPlan } from "./bench_plan.ts";
 import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../tests/helpers/bundle.ts";
 import { becomeSubreaper, reap } from "../tests/helpers/subreaper.ts";
-import { uruncCommand } from "../tests/helpers/urunc.ts";
+import { lastLogError, uruncCommand } from "../tests/helpers/urunc.ts";
 import { lookPath } from "../lib/host/look_path.ts";
 
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 15);
 
-function run(cmd: string[]): void {
-  const out = new Deno.Command(cmd[0], {
+/** Run one CLI call. stdio is /dev/null: for create it is the container's, and the
+ * init child keeps it open, so a pipe would never reach EOF. */
+function run(cmd: string[], log: string | null): void {
+  const status = new Deno.Command(cmd[0], {
     args: cmd.slice(1),
     stdin: "null",
     stdout: "null",
-    stderr: "piped",
+    stderr: "null",
   })
     .outputSync();
-  if (!out.success) {
-    throw new Error(`${cmd.join(" ")} failed: ${new TextDecoder().decode(out.stderr)}`);
+  if (!status.success) {
+    const why = log === null ? "" : `: ${lastLogError(log) ?? "no error in the log"}`;
+    throw new Error(`${cmd.join(" ")} failed${why}`);
   }
 }
 
@@ -36,15 +39,16 @@ async function lifecycle(
   cmd: (args: string[]) => string[],
   bundle: string,
   pidFile: string,
+  log: string | null,
 ): Promise<number> {
   const times: number[] = [];
   for (let i = 0; i < rounds + 1; i++) {
     const id = `bench-${name}-${i}`;
     const t0 = performance.now();
-    run(cmd(["create", "--bundle", bundle, "--pid-file", pidFile, id]));
-    run(cmd(["start", id]));
+    run(cmd(["create", "--bundle", bundle, "--pid-file", pidFile, id]), log);
+    run(cmd(["start", id]), log);
     await reap(Number(Deno.readTextFileSync(pidFile)));
-    run(cmd(["delete", id]));
+    run(cmd(["delete", id]), log);
     if (i > 0) times.push(performance.now() - t0); // the first round warms caches
   }
   return median(times);
@@ -55,7 +59,7 @@ function runcBundle(dir: string): string {
   Deno.mkdirSync(join(dir, "rootfs/bin"), { recursive: true });
   Deno.copyFileSync(busybox, join(dir, "rootfs/bin/busybox"));
   Deno.chmodSync(join(dir, "rootfs/bin/busybox"), 0o755);
-  run(["runc", "spec", "--bundle", dir]);
+  run(["runc", "spec", "--bundle", dir], null);
   const spec = JSON.parse(Deno.readTextFileSync(join(dir, "config.json")));
   spec.process.terminal = false;
   spec.process.args = ["/bin/busybox", "true"];
@@ -99,6 +103,7 @@ if (import.meta.main) {
         ]),
       ub,
       join(dir, "urunc.pid"),
+      join(dir, "urunc.log"),
     );
     const rb = runcBundle(join(dir, "runc-bundle"));
     const runc = await lifecycle(
@@ -107,6 +112,7 @@ if (import.meta.main) {
       (a) => ["runc", "--root", join(dir, "runc-state"), ...a],
       rb,
       join(dir, "runc.pid"),
+      null,
     );
     console.log(`\ncreate+start+delete, median of ${ROUNDS} (wall time):`);
     console.log(`  urunc (from source, fake monitor exits at once)  ${urunc.toFixed(1)} ms`);

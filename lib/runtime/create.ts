@@ -25,7 +25,6 @@ import {
   STATE_FORMAT,
   writePidFile,
 } from "./store.ts";
-import { destroyContainer } from "./destroy.ts";
 import { lockContainerDir } from "./lock.ts";
 import { faultPoint } from "./fault.ts";
 import type { LogOptions } from "../log.ts";
@@ -117,6 +116,7 @@ export async function createContainer(
     return { state, dir, child };
   } catch (err) {
     // Nothing half-created stays behind: kill the child, undo the ledger, drop the dir.
+    const { destroyContainer } = await import("./destroy.ts"); // only on failure
     const problems = await destroyContainer(sys, log, { state, dir, runPoststop: false });
     for (const p of problems) log.warn(`cleanup after failed create: ${p}`);
     throw err;

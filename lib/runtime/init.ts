@@ -12,11 +12,11 @@ import { loadSpec, type OciSpec } from "../oci/spec.ts";
 import { applyJail, isolateMounts } from "../host/jail.ts";
 import { networkRequest } from "../plan/network.ts";
 import { toPlanSpec } from "../plan/spec_input.ts";
-import type { NetworkInfo } from "../plan/types.ts";
+import type { NetworkInfo, PlanInput } from "../plan/types.ts";
 import { setupNetwork } from "../host/network/mod.ts";
 import { faultPoint } from "./fault.ts";
 import { runLifecycleHooks } from "./hooks.ts";
-import { launchPlan } from "./plan_inputs.ts";
+import { gatherPlanInputs, planWithNetwork } from "./plan_inputs.ts";
 import {
   appendLedger,
   type ContainerState,
@@ -37,6 +37,7 @@ export interface InitOptions {
 export async function runInit(sys: Syscalls, log: Logger, opts: InitOptions): Promise<number> {
   const { state, dir } = loadContainer(opts.root, opts.id);
   let spec: OciSpec;
+  let inputs: PlanInput;
   let stateIno: number | null;
   try {
     sys.setsid();
@@ -45,6 +46,8 @@ export async function runInit(sys: Syscalls, log: Logger, opts: InitOptions): Pr
     if (spec.hostname && state.namespaces.some((n) => n.type === "uts" && !n.path)) {
       sys.sethostname(spec.hostname);
     }
+    // Everything the plan needs but the network, gathered while nobody waits.
+    inputs = await gatherPlanInputs(spec, state.config, state.id, state.rootfs, opts.configPath);
     stateIno = Deno.statSync(join(dir, STATE_FILE)).ino;
   } catch (err) {
     // Nobody waits on us yet: leave the reason where `start` will look for it.
@@ -54,7 +57,7 @@ export async function runInit(sys: Syscalls, log: Logger, opts: InitOptions): Pr
 
   const fifo = await waitForStart(join(dir, EXEC_FIFO), join(dir, STATE_FILE), stateIno);
   try {
-    await becomeMonitor(sys, log, state, dir, spec, opts, fifo);
+    await becomeMonitor(sys, log, state, dir, spec, inputs, fifo);
     throw new UruncError("execve returned"); // unreachable: becomeMonitor execs or throws
   } catch (err) {
     const msg = describe(err);
@@ -113,7 +116,7 @@ async function becomeMonitor(
   state: ContainerState,
   dir: string,
   spec: OciSpec,
-  opts: InitOptions,
+  inputs: PlanInput,
   fifo: Deno.FsFile,
 ): Promise<never> {
   const user = spec.process.user;
@@ -144,14 +147,7 @@ async function becomeMonitor(
     }
   }
 
-  const plan = await launchPlan(
-    spec,
-    state.config,
-    state.id,
-    state.rootfs,
-    opts.configPath,
-    network,
-  );
+  const plan = planWithNetwork(inputs, network);
   for (const w of plan.warnings) log.warn(w);
   if (plan.storage.devmapper) {
     // Handing the snapshot device to the guest needs it unmounted on the host

@@ -1,31 +1,31 @@
-// Gather the plan's inputs (host config, host facts, spec) and build it. The
-// same path serves create's preflight, the init child and `urunc plan`.
+// Gather the plan's inputs (host config, host facts, spec) so the pure plan can
+// be built: by create's preflight, and by the init child, which gathers them
+// before `start` and only adds the network afterwards.
 
 import { loadHostConfig } from "../config/host_config.ts";
 import { probeHostFacts } from "../host/probe.ts";
 import { buildPlan } from "../plan/build.ts";
 import { toPlanSpec } from "../plan/spec_input.ts";
-import type { HostConfig, LaunchPlan, NetworkInfo, UnikernelConfig } from "../plan/types.ts";
+import type { LaunchPlan, NetworkInfo, PlanInput, UnikernelConfig } from "../plan/types.ts";
 import type { OciSpec } from "../oci/spec.ts";
 
 export const DEFAULT_HOST_CONFIG = "/etc/urunc/config.toml";
 
-export function hostConfig(configPath: string | null): Promise<HostConfig> | HostConfig {
-  return loadHostConfig(configPath ?? DEFAULT_HOST_CONFIG, configPath !== null);
-}
-
-export async function launchPlan(
+/** Everything but the network, which only exists once the init child set it up. */
+export async function gatherPlanInputs(
   spec: OciSpec,
   config: UnikernelConfig,
   id: string,
   rootfs: string,
   configPath: string | null,
-  network: NetworkInfo | null,
-): Promise<LaunchPlan> {
-  const host = await hostConfig(configPath);
+): Promise<PlanInput> {
+  const host = await loadHostConfig(configPath ?? DEFAULT_HOST_CONFIG, configPath !== null);
   const facts = probeHostFacts(host, { rootfs });
-  facts.network = network;
-  return buildPlan({ containerId: id, spec: toPlanSpec(spec), config, host, facts });
+  return { containerId: id, spec: toPlanSpec(spec), config, host, facts };
+}
+
+export function planWithNetwork(inputs: PlanInput, network: NetworkInfo | null): LaunchPlan {
+  return buildPlan({ ...inputs, facts: { ...inputs.facts, network } });
 }
 
 /** Build the plan without network, only to fail early on what the plan can tell. */
@@ -36,5 +36,5 @@ export async function preflightPlan(
   rootfs: string,
   configPath: string | null,
 ): Promise<LaunchPlan> {
-  return await launchPlan(spec, config, id, rootfs, configPath, null);
+  return planWithNetwork(await gatherPlanInputs(spec, config, id, rootfs, configPath), null);
 }
