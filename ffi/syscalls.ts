@@ -34,12 +34,18 @@ export interface Syscalls {
   dup2(oldFd: number, newFd: number): void;
   /** setgroups + setresgid + setresuid, in that order (groups always reset). */
   setCredentials(uid: number, gid: number, groups: readonly number[]): void;
-  setNoNewPrivs(): void;
-  /** Install a classic-BPF seccomp filter (struct sock_filter[] bytes). */
-  seccompFilter(program: Uint8Array, instructions: number): void;
   /** Mark every fd >= `from` close-on-exec. */
   closeFromOnExec(from: number): void;
-  execve(path: string, argv: readonly string[], env: readonly string[]): never;
+  /**
+   * execve(2). With `filter`, no_new_privs and the seccomp filter go in right
+   * before it, after the arguments are built: the filter may forbid anything else.
+   */
+  execve(
+    path: string,
+    argv: readonly string[],
+    env: readonly string[],
+    filter?: { program: Uint8Array; instructions: number },
+  ): never;
   /** kill(2); returns false when the process does not exist (ESRCH). */
   kill(pid: number, signal: number): boolean;
   sethostname(name: string): void;
@@ -139,29 +145,6 @@ export function realSyscalls(): Syscalls {
       check(c.setresgid(gid, gid, gid), "setresgid", String(gid));
       check(c.setresuid(uid, uid, uid), "setresuid", String(uid));
     },
-    setNoNewPrivs() {
-      check(c.prctl(38, 1n, 0n, 0n, 0n), "prctl(PR_SET_NO_NEW_PRIVS)");
-    },
-    seccompFilter(program, instructions) {
-      // struct sock_fprog { unsigned short len; struct sock_filter *filter; } (16 bytes, padded)
-      const fprog = new Uint8Array(16);
-      const view = new DataView(fprog.buffer);
-      view.setUint16(0, instructions, true);
-      const ptr = Deno.UnsafePointer.value(
-        Deno.UnsafePointer.of(program as Uint8Array<ArrayBuffer>),
-      );
-      view.setBigUint64(8, BigInt(ptr), true);
-      check(
-        c.syscall3(
-          BigInt(SYS.seccomp),
-          BigInt(SECCOMP_SET_MODE_FILTER),
-          0n,
-          BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(fprog))),
-        ),
-        "seccomp(SECCOMP_SET_MODE_FILTER)",
-      );
-      program.length; // keep `program` alive until after the call
-    },
     closeFromOnExec(from) {
       check(
         c.syscall3(BigInt(SYS.close_range), BigInt(from), 0xffffffffn, BigInt(CLOSE_RANGE_CLOEXEC)),
@@ -169,10 +152,30 @@ export function realSyscalls(): Syscalls {
         `${from}..`,
       );
     },
-    execve(path, argv, env) {
+    execve(path, argv, env, filter) {
+      const file = cstr(path);
       const a = cstrArray(argv);
       const e = cstrArray(env);
-      c.execve(cstr(path), a.array, e.array);
+      if (filter) {
+        // struct sock_fprog { unsigned short len; struct sock_filter *filter; } (16 bytes, padded)
+        const fprog = new Uint8Array(16);
+        const view = new DataView(fprog.buffer);
+        view.setUint16(0, filter.instructions, true);
+        const program = filter.program as Uint8Array<ArrayBuffer>;
+        view.setBigUint64(
+          8,
+          BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(program))),
+          true,
+        );
+        const fprogPtr = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(fprog)));
+        check(c.prctl(38, 1n, 0n, 0n, 0n), "prctl(PR_SET_NO_NEW_PRIVS)");
+        // This thread only: the others end at execve and must not trip the filter first.
+        check(
+          c.syscall3(BigInt(SYS.seccomp), BigInt(SECCOMP_SET_MODE_FILTER), 0n, fprogPtr),
+          "seccomp(SECCOMP_SET_MODE_FILTER)",
+        );
+      }
+      c.execve(file, a.array, e.array);
       throw new SyscallError("execve", errno(), path);
     },
     kill(pid, signal) {

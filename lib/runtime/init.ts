@@ -171,12 +171,13 @@ async function becomeMonitor(
   });
   faultPoint("init:after-jail");
   sys.setCredentials(user.uid, user.gid, user.additionalGids ?? []);
-  if (plan.monitor.seccomp) {
-    sys.setNoNewPrivs();
-    sys.seccompFilter(plan.monitor.seccomp.program, plan.monitor.seccomp.instructions);
-  }
   sys.closeFromOnExec(3);
   // `start` takes EOF after this line as the monitor having replaced us.
   fifo.writeSync(new TextEncoder().encode("exec\n"));
-  return sys.execve(plan.monitor.path, plan.monitor.argv, plan.monitor.env);
+  return sys.execve(
+    plan.monitor.path,
+    plan.monitor.argv,
+    plan.monitor.env,
+    plan.monitor.seccomp ?? undefined,
+  );
 }

@@ -131,17 +131,25 @@ export class RecordingSyscalls implements Syscalls {
   setCredentials(uid: number, gid: number, groups: readonly number[]): void {
     this.#record("setCredentials", [uid, gid, [...groups]]);
   }
-  setNoNewPrivs(): void {
-    this.#record("setNoNewPrivs", []);
-  }
-  seccompFilter(program: Uint8Array, instructions: number): void {
-    this.#record("seccompFilter", [program.slice(), instructions]);
-  }
   closeFromOnExec(from: number): void {
     this.#record("closeFromOnExec", [from]);
   }
-  execve(path: string, argv: readonly string[], env: readonly string[]): never {
-    this.#record("execve", [path, [...argv], [...env]]);
+  execve(
+    path: string,
+    argv: readonly string[],
+    env: readonly string[],
+    filter?: { program: Uint8Array; instructions: number },
+  ): never {
+    // The seccomp filter (if any) is recorded as a fourth argument, a copy of the program.
+    this.#record(
+      "execve",
+      filter
+        ? [path, [...argv], [...env], {
+          program: filter.program.slice(),
+          instructions: filter.instructions,
+        }]
+        : [path, [...argv], [...env]],
+    );
     throw new ExecveCalled(path, [...argv], [...env]);
   }
   kill(pid: number, signal: number): boolean {

@@ -278,3 +278,83 @@ Deno.test({
 });
 
 export { DEFAULT_NAMESPACES };
+
+function kvmUsable(): boolean {
+  try {
+    Deno.openSync("/dev/kvm", { read: true, write: true }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+Deno.test({
+  name:
+    "lifecycle: firecracker (fake) gets --config-file /tmp/fc.json with the plan's JSON inside its jail",
+  ignore: !ready || !kvmUsable(),
+  async fn() {
+    becomeSubreaper();
+    const e = setup("fc", {
+      args: ["/init", "fake:exit=0"],
+      annotations: { ...LINUX_QEMU, "com.urunc.unikernel.hypervisor": "firecracker" },
+    });
+    try {
+      const plan = JSON.parse(
+        (await urunc(globals(e, ["plan", "--bundle", e.bundle, "--format", "json"]))).stdout,
+      );
+      const c = await create(e, "fc1");
+      assert.equal(c.code, 0, lastLogError(e.log) ?? "");
+      const pid = Number(Deno.readTextFileSync(join(e.dir, "init.pid")));
+      assert.equal((await urunc(globals(e, ["start", "fc1"]))).code, 0, lastLogError(e.log) ?? "");
+      const report = parseReport(await readAll(c.stdout)) as MonitorReport & {
+        files: Record<string, string | null>;
+      };
+      assert.equal(await reap(pid), 0);
+      assert.deepEqual(report.argv, [FAKE_MONITOR, "--no-api", "--config-file", "/tmp/fc.json"]);
+      assert.deepEqual(
+        JSON.parse(report.files["/tmp/fc.json"] ?? "null"),
+        JSON.parse(plan.monitor.files[0].content),
+      );
+      assert.equal((await urunc(globals(e, ["delete", "fc1"]))).code, 0);
+    } finally {
+      await e.cleanup();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "lifecycle: solo5-hvt (fake) runs under urunc's seccomp filter: a syscall outside the allow-list is fatal",
+  ignore: !ready || !kvmUsable(),
+  async fn() {
+    becomeSubreaper();
+    const annotations = {
+      "com.urunc.unikernel.unikernelType": "rumprun",
+      "com.urunc.unikernel.hypervisor": "hvt",
+      "com.urunc.unikernel.binary": "/kernel",
+    };
+    for (const seccomp of [true, false]) {
+      const e = setup(`hvt-${seccomp}`, { args: ["/app", "fake:exit=0"], annotations, seccomp });
+      try {
+        const c = await create(e, "h1");
+        assert.equal(c.code, 0, lastLogError(e.log) ?? "");
+        const pid = Number(Deno.readTextFileSync(join(e.dir, "init.pid")));
+        assert.equal((await urunc(globals(e, ["start", "h1"]))).code, 0, lastLogError(e.log) ?? "");
+        const out = await readAll(c.stdout);
+        const status = await reap(pid);
+        if (seccomp) {
+          // The fake calls getppid(), which solo5-hvt never needs: SIGSYS (31) ends it.
+          assert.equal(status, 128 + 31, `expected SIGSYS, got ${status}; output: ${out}`);
+        } else {
+          assert.equal(status, 0);
+          const report = parseReport(out);
+          assert.equal(report.seccompMode, 0, "unconfined: no filter");
+          assert.equal(report.argv[1], "--mem=256");
+        }
+        assert.equal((await urunc(globals(e, ["delete", "h1"]))).code, 0);
+      } finally {
+        await e.cleanup();
+      }
+    }
+  },
+});
