@@ -1,5 +1,5 @@
 import { realSyscalls } from "../../ffi/syscalls.ts";
-import { createContainer } from "../runtime/create.ts";
+import { createContainer, type CreateOptions } from "../runtime/create.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { CommandContext } from "./context.ts";
 
@@ -21,15 +21,24 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
     [1, 1],
     "urunc create [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] <container-id>",
   );
-  await createContainer(realSyscalls(), ctx.log, {
+  await createContainer(realSyscalls(), ctx.log, createOptions(ctx, values, positionals[0]));
+  return 0;
+}
+
+/** create's (and run's) flags and the global context, as the runtime takes them. */
+export function createOptions(
+  ctx: CommandContext,
+  values: { bundle: string; "pid-file"?: string; "console-socket"?: string },
+  id: string,
+): CreateOptions {
+  return {
     root: ctx.root,
-    id: positionals[0],
+    id,
     bundle: values.bundle,
     pidFile: values["pid-file"] ?? null,
     consoleSocket: values["console-socket"] ?? null,
     configPath: ctx.configPath,
     logOptions: ctx.logOptions,
     argv: ctx.argv,
-  });
-  return 0;
+  };
 }

@@ -7,7 +7,7 @@ import { destroyContainer } from "../runtime/destroy.ts";
 import { releaseInit } from "../runtime/start.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { CommandContext } from "./context.ts";
-import { CREATE_FLAGS } from "./create.ts";
+import { CREATE_FLAGS, createOptions } from "./create.ts";
 import { runPoststart } from "./start.ts";
 
 export async function main(ctx: CommandContext, args: string[]): Promise<number> {
@@ -19,16 +19,7 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
     "urunc run [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] [--detach] <container-id>",
   );
   const sys = realSyscalls();
-  const created = await createContainer(sys, ctx.log, {
-    root: ctx.root,
-    id: positionals[0],
-    bundle: values.bundle,
-    pidFile: values["pid-file"] ?? null,
-    consoleSocket: values["console-socket"] ?? null,
-    configPath: ctx.configPath,
-    logOptions: ctx.logOptions,
-    argv: ctx.argv,
-  });
+  const created = await createContainer(sys, ctx.log, createOptions(ctx, values, positionals[0]));
   try {
     await releaseInit(sys, ctx.log, created.state, created.dir);
   } catch (err) {

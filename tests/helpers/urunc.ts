@@ -1,22 +1,26 @@
 // Run the urunc CLI from source exactly as the shim would run the binary.
 import { fileURLToPath } from "node:url";
+import { selfCommand } from "../../lib/runtime/self_exec.ts";
 
 export const REPO = fileURLToPath(new URL("../../", import.meta.url));
-export const MAIN = `${REPO}main.ts`;
-export const DENO_JSON = `${REPO}deno.json`;
 
+/** urunc from source, argv exactly as urunc re-executes itself (one place knows how). */
 export function uruncCommand(args: string[]): string[] {
+  const { path, args: rest } = selfCommand(args);
+  return [path, ...rest];
+}
+
+/** The global flags every test passes: its own state root, a JSON log, a host config. */
+export function testGlobals(dir: string, config: string): string[] {
   return [
-    Deno.execPath(),
-    "run",
-    "-A",
-    "--quiet",
-    "--no-prompt",
-    "--cached-only",
+    "--root",
+    `${dir}/state`,
+    "--log",
+    `${dir}/log.json`,
+    "--log-format",
+    "json",
     "--config",
-    DENO_JSON,
-    MAIN,
-    ...args,
+    config,
   ];
 }
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../helpers/bundle.ts";
 import { becomeSubreaper, isRoot } from "../helpers/subreaper.ts";
-import { lastLogError, urunc, uruncCreate } from "../helpers/urunc.ts";
+import { lastLogError, testGlobals, urunc, uruncCreate } from "../helpers/urunc.ts";
 
 Deno.test("cli: --version, help, and usage errors exit non-zero with one clear line", async () => {
   const v = await urunc(["--version"]);
@@ -65,16 +65,7 @@ Deno.test({
   async fn() {
     becomeSubreaper();
     const dir = Deno.makeTempDirSync({ prefix: "urunc-cli-" });
-    const g = [
-      "--root",
-      join(dir, "state"),
-      "--log",
-      join(dir, "log.json"),
-      "--log-format",
-      "json",
-      "--config",
-      writeHostConfig(join(dir, "c.toml"), FAKE_MONITOR),
-    ];
+    const g = testGlobals(dir, writeHostConfig(join(dir, "c.toml"), FAKE_MONITOR));
     try {
       const bundle = makeBundle(join(dir, "b"), {
         annotations: LINUX_QEMU,

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../helpers/bundle.ts";
 import { becomeSubreaper, isRoot } from "../helpers/subreaper.ts";
-import { lastLogError, urunc, uruncCreate } from "../helpers/urunc.ts";
+import { lastLogError, testGlobals, urunc, uruncCreate } from "../helpers/urunc.ts";
 
 const ready = isRoot();
 
@@ -61,16 +61,7 @@ for (const { point, start } of POINTS) {
       const netns = `urunc-crash-${Deno.pid}-${point.replace(/[^a-z]/g, "")}`.slice(0, 40);
       const dropNetns = podNetns(netns);
       try {
-        const g = [
-          "--root",
-          join(dir, "state"),
-          "--log",
-          join(dir, "log.json"),
-          "--log-format",
-          "json",
-          "--config",
-          writeHostConfig(join(dir, "c.toml"), FAKE_MONITOR),
-        ];
+        const g = testGlobals(dir, writeHostConfig(join(dir, "c.toml"), FAKE_MONITOR));
         const bundle = makeBundle(join(dir, "b"), {
           annotations: LINUX_QEMU,
           args: ["/init", "fake:sleep"],

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../helpers/bundle.ts";
 import { becomeSubreaper, isRoot, reap } from "../helpers/subreaper.ts";
-import { lastLogError, urunc, uruncCreate } from "../helpers/urunc.ts";
+import { lastLogError, testGlobals, urunc, uruncCreate } from "../helpers/urunc.ts";
 
 const ready = isRoot();
 
@@ -26,16 +26,7 @@ function env(name: string, hooks: Record<string, unknown[]>, args = ["/init", "f
   const hook = join(dir, "hook.sh");
   Deno.writeTextFileSync(hook, HOOK, { mode: 0o755 });
   const out = join(dir, "hooks.log");
-  const g = [
-    "--root",
-    join(dir, "state"),
-    "--log",
-    join(dir, "log.json"),
-    "--log-format",
-    "json",
-    "--config",
-    writeHostConfig(join(dir, "config.toml"), FAKE_MONITOR),
-  ];
+  const g = testGlobals(dir, writeHostConfig(join(dir, "config.toml"), FAKE_MONITOR));
   const resolved = Object.fromEntries(
     Object.entries(hooks).map((
       [k, list],

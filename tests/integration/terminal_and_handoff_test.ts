@@ -4,7 +4,7 @@ import { libc } from "../../ffi/libc.ts";
 import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../helpers/bundle.ts";
 import { ConsoleSocket, readFdUntil } from "../helpers/console_socket.ts";
 import { becomeSubreaper, isRoot, reap } from "../helpers/subreaper.ts";
-import { lastLogError, urunc, uruncCreate } from "../helpers/urunc.ts";
+import { lastLogError, testGlobals, urunc, uruncCreate } from "../helpers/urunc.ts";
 
 const ready = isRoot();
 
@@ -17,16 +17,7 @@ Deno.test({
     const sock = new ConsoleSocket(join(dir, "pty.sock"));
     let master = -1;
     try {
-      const g = [
-        "--root",
-        join(dir, "state"),
-        "--log",
-        join(dir, "log.json"),
-        "--log-format",
-        "json",
-        "--config",
-        writeHostConfig(join(dir, "c.toml"), FAKE_MONITOR),
-      ];
+      const g = testGlobals(dir, writeHostConfig(join(dir, "c.toml"), FAKE_MONITOR));
       const bundle = makeBundle(join(dir, "b"), {
         annotations: LINUX_QEMU,
         terminal: true,
