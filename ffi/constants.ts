@@ -93,8 +93,8 @@ export const LOCK_NB = 4;
 
 /** Syscall numbers for calls glibc has no usable wrapper for. */
 export const SYS = Deno.build.arch === "aarch64"
-  ? { pivot_root: 41, close_range: 436, seccomp: 277 }
-  : { pivot_root: 155, close_range: 436, seccomp: 317 };
+  ? { pivot_root: 41, close_range: 436, seccomp: 277, pidfd_open: 434, pidfd_send_signal: 424 }
+  : { pivot_root: 155, close_range: 436, seccomp: 317, pidfd_open: 434, pidfd_send_signal: 424 };
 
 export const CLOSE_RANGE_CLOEXEC = 1 << 2;
 export const SECCOMP_SET_MODE_FILTER = 1;

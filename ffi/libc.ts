@@ -46,9 +46,10 @@ const SYMBOLS = {
   setresuid: { parameters: ["u32", "u32", "u32"], result: "i32" },
   // int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)
   prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
-  // long syscall(long number, ...) -- pivot_root, close_range, seccomp take at most three word arguments
+  // long syscall(long number, ...) -- pivot_root, close_range, seccomp, pidfd_* take at most four word arguments
   syscall3: { name: "syscall", parameters: ["i64", "u64", "u64", "u64"], result: "i64" },
   syscall_ptr: { name: "syscall", parameters: ["i64", "buffer", "buffer", "u64"], result: "i64" },
+  syscall4: { name: "syscall", parameters: ["i64", "u64", "u64", "u64", "u64"], result: "i64" },
   // int execve(const char *path, char *const argv[], char *const envp[])
   execve: { parameters: ["buffer", "buffer", "buffer"], result: "i32" },
   // int kill(pid_t pid, int sig)

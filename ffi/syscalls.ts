@@ -46,8 +46,10 @@ export interface Syscalls {
     env: readonly string[],
     filter?: { program: Uint8Array; instructions: number },
   ): never;
-  /** kill(2); returns false when the process does not exist (ESRCH). */
-  kill(pid: number, signal: number): boolean;
+  /** pidfd_open(2): a handle on exactly this process; null when it does not exist. */
+  pidfdOpen(pid: number): number | null;
+  /** pidfd_send_signal(2); false when the process has exited. */
+  pidfdSignal(pidfd: number, signal: number): boolean;
   sethostname(name: string): void;
   /** flock(2) with LOCK_EX; blocks until held. */
   lockExclusive(fd: number, what: string): void;
@@ -178,13 +180,21 @@ export function realSyscalls(): Syscalls {
       c.execve(file, a.array, e.array);
       throw new SyscallError("execve", errno(), path);
     },
-    kill(pid, signal) {
-      // 0 and negative pids mean process groups: never what a caller with a pid meant.
-      if (pid <= 0) throw new SyscallError("kill", 3, `pid ${pid}`);
-      if (c.kill(pid, signal) === 0) return true;
+    pidfdOpen(pid) {
+      if (pid <= 0) return null;
+      const fd = c.syscall3(BigInt(SYS.pidfd_open), BigInt(pid), 0n, 0n);
+      if (fd >= 0n) return Number(fd);
+      const e = errno();
+      if (e === 3) return null;
+      throw new SyscallError("pidfd_open", e, `pid ${pid}`);
+    },
+    pidfdSignal(pidfd, signal) {
+      // pidfd_send_signal(pidfd, sig, info = NULL, flags = 0)
+      const r = c.syscall4(BigInt(SYS.pidfd_send_signal), BigInt(pidfd), BigInt(signal), 0n, 0n);
+      if (r === 0n) return true;
       const e = errno();
       if (e === 3) return false;
-      throw new SyscallError("kill", e, `pid ${pid}, signal ${signal}`);
+      throw new SyscallError("pidfd_send_signal", e, `signal ${signal}`);
     },
     sethostname(name) {
       const b = new TextEncoder().encode(name);

@@ -1,6 +1,7 @@
 import { SIGNALS } from "../../ffi/constants.ts";
 import { realSyscalls } from "../../ffi/syscalls.ts";
 import { UruncError, UsageError } from "../errors.ts";
+import { signalOurProcess } from "../runtime/signal.ts";
 import { liveStatus } from "../runtime/status.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { CommandContext } from "./context.ts";
@@ -38,7 +39,7 @@ export function main(ctx: CommandContext, args: string[]): number {
   // pid 0 is a create still running (or one that crashed): no process to signal yet.
   if (
     state.pid <= 0 || liveStatus(state, dir) === "stopped" ||
-    !realSyscalls().kill(state.pid, signal)
+    !signalOurProcess(realSyscalls(), state.pid, BigInt(state.pidStartTime), signal)
   ) {
     throw new UruncError("container not running");
   }

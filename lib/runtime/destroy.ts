@@ -8,6 +8,7 @@ import { describe } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { processState } from "../oci/state.ts";
 import { runLifecycleHooks } from "./hooks.ts";
+import { signalOurProcess } from "./signal.ts";
 import { type ContainerState, readLedger, type Resource } from "./store.ts";
 import { cleanupNetResources } from "./net_cleanup.ts";
 
@@ -94,8 +95,7 @@ export async function destroyContainer(
 
 /** SIGKILL our process (not a reused pid) and wait until it is a zombie or gone. */
 async function killAndWait(sys: Syscalls, pid: number, startTime: bigint): Promise<string | null> {
-  if (processState(pid, startTime) !== "alive") return null;
-  sys.kill(pid, 9);
+  if (!signalOurProcess(sys, pid, startTime, 9)) return null;
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     // A zombie is dead: its reaper is the shim (or our parent), not us.

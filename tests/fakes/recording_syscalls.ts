@@ -152,9 +152,14 @@ export class RecordingSyscalls implements Syscalls {
     );
     throw new ExecveCalled(path, [...argv], [...env]);
   }
-  kill(pid: number, signal: number): boolean {
-    this.#record("kill", [pid, signal]);
-    return this.#opts.kill ? this.#opts.kill(pid, signal) : true;
+  /** The pidfd of pid N is 300 + N, so a test can tell which process a signal went to. */
+  pidfdOpen(pid: number): number | null {
+    this.#record("pidfdOpen", [pid]);
+    return (this.#opts.kill?.(pid, 0) ?? true) ? 300 + pid : null;
+  }
+  pidfdSignal(pidfd: number, signal: number): boolean {
+    this.#record("pidfdSignal", [pidfd, signal]);
+    return this.#opts.kill?.(pidfd - 300, signal) ?? true;
   }
   sethostname(name: string): void {
     this.#record("sethostname", [name]);

@@ -28,7 +28,8 @@ Deno.test("RecordingSyscalls hands out distinct fds and sensible defaults", () =
   assert.equal(sys.read(100, 64).length, 0);
   assert.equal(sys.poll(100, 1, 10), 1);
   assert.equal(sys.setsid(), 4242);
-  assert.equal(sys.kill(4242, 15), true);
+  assert.equal(sys.pidfdOpen(4242), 4542);
+  assert.equal(sys.pidfdSignal(4542, 15), true);
 });
 
 Deno.test("RecordingSyscalls returns configured values", () => {
@@ -44,8 +45,8 @@ Deno.test("RecordingSyscalls returns configured values", () => {
   assert.deepEqual(sys.read(7, 10), new Uint8Array([65, 65]));
   assert.equal(sys.poll(7, 1, -1), POLLHUP);
   assert.equal(sys.setsid(), 99);
-  assert.equal(sys.kill(1234, 0), false);
-  assert.equal(sys.kill(1, 0), true);
+  assert.equal(sys.pidfdOpen(1234), null, "no such process");
+  assert.equal(sys.pidfdSignal(301, 15), true);
 });
 
 Deno.test("RecordingSyscalls fails chosen calls after recording them", () => {
