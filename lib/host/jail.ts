@@ -105,19 +105,6 @@ export function applyJail(
   // pivot_root needs the new root to be a mount point.
   sys.mount(root, root, null, MS.BIND | MS.REC, null);
 
-  for (const b of jail.binds) {
-    const st = host.stat(b.path);
-    if (st === null) {
-      if (b.optional) continue;
-      throw new UruncError(`the monitor needs ${b.path} from the host, but it does not exist`);
-    }
-    const target = secureJoin(root, b.path);
-    ensureMountPoint(host, root, target, st.isDirectory ? "dir" : "file", opts.record);
-    sys.mount(b.path, target, null, MS.BIND | MS.REC, null);
-    // Read-only: a monitor running as root must not be able to change host files.
-    sys.mount(null, target, null, MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID, null);
-  }
-
   const dev = secureJoin(root, "/dev");
   ensureMountPoint(host, root, dev, "dir", opts.record);
   sys.mount("tmpfs", dev, "tmpfs", MS.NOSUID | MS.NOEXEC | MS.STRICTATIME, "mode=755,size=65536k");
@@ -144,6 +131,29 @@ export function applyJail(
   const tmp = secureJoin(root, "/tmp");
   ensureMountPoint(host, root, tmp, "dir", opts.record);
   sys.mount("tmpfs", tmp, "tmpfs", MS.NOSUID | MS.NODEV | MS.STRICTATIME, "mode=1777,size=65536k");
+
+  // The tmpfs /dev and /tmp come first: a bind made before them under /tmp (a
+  // monitor installed there, say) would be hidden by them.
+  for (const b of jail.binds) {
+    const st = host.stat(b.path);
+    if (st === null) {
+      if (b.optional) continue;
+      throw new UruncError(`the monitor needs ${b.path} from the host, but it does not exist`);
+    }
+    const target = secureJoin(root, b.path);
+    // Mount points on our own tmpfs vanish with it: nothing for delete to undo.
+    const onTmpfs = [dev, tmp].some((t) => target.startsWith(t + "/"));
+    ensureMountPoint(
+      host,
+      root,
+      target,
+      st.isDirectory ? "dir" : "file",
+      onTmpfs ? () => {} : opts.record,
+    );
+    sys.mount(b.path, target, null, MS.BIND | MS.REC, null);
+    // Read-only: a monitor running as root must not be able to change host files.
+    sys.mount(null, target, null, MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID, null);
+  }
 
   for (const f of opts.files) {
     const target = secureJoin(root, f.path);

@@ -76,16 +76,6 @@ Deno.test("jail: mounts, devices and pivot_root in order, every created mount po
   const calls = sys.calls.map((c) => `${c.call} ${JSON.stringify(c.args)}`);
   assert.deepEqual(calls, [
     `mount ["/r","/r",null,${MS.BIND | MS.REC},null]`,
-    `mount ["/usr/bin/qemu-system-x86_64","/r/usr/bin/qemu-system-x86_64",null,${
-      MS.BIND | MS.REC
-    },null]`,
-    `mount [null,"/r/usr/bin/qemu-system-x86_64",null,${
-      MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID
-    },null]`,
-    `mount ["/usr/lib","/r/usr/lib",null,${MS.BIND | MS.REC},null]`,
-    `mount [null,"/r/usr/lib",null,${MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID},null]`,
-    `mount ["/usr/share/qemu","/r/usr/share/qemu",null,${MS.BIND | MS.REC},null]`,
-    `mount [null,"/r/usr/share/qemu",null,${MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID},null]`,
     `mount ["tmpfs","/r/dev","tmpfs",${
       MS.NOSUID | MS.NOEXEC | MS.STRICTATIME
     },"mode=755,size=65536k"]`,
@@ -97,24 +87,69 @@ Deno.test("jail: mounts, devices and pivot_root in order, every created mount po
     `mount ["tmpfs","/r/tmp","tmpfs",${
       MS.NOSUID | MS.NODEV | MS.STRICTATIME
     },"mode=1777,size=65536k"]`,
+    // binds after the tmpfs mounts, so none of them can be hidden by /dev or /tmp
+    `mount ["/usr/bin/qemu-system-x86_64","/r/usr/bin/qemu-system-x86_64",null,${
+      MS.BIND | MS.REC
+    },null]`,
+    `mount [null,"/r/usr/bin/qemu-system-x86_64",null,${
+      MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID
+    },null]`,
+    `mount ["/usr/lib","/r/usr/lib",null,${MS.BIND | MS.REC},null]`,
+    `mount [null,"/r/usr/lib",null,${MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID},null]`,
+    `mount ["/usr/share/qemu","/r/usr/share/qemu",null,${MS.BIND | MS.REC},null]`,
+    `mount [null,"/r/usr/share/qemu",null,${MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID},null]`,
     `chown ["/r/tmp/fc.json",1000,1000]`,
     `chdir ["/r"]`,
     `pivotRoot [".","."]`,
     `umount [".",2]`,
     `chdir ["/"]`,
   ]);
+
   assert.deepEqual(recorded, [
+    { kind: "path", path: "/r/dev", type: "dir" },
+    { kind: "path", path: "/r/tmp", type: "dir" },
     { kind: "path", path: "/r/usr", type: "dir" },
     { kind: "path", path: "/r/usr/bin", type: "dir" },
     { kind: "path", path: "/r/usr/bin/qemu-system-x86_64", type: "file" },
     { kind: "path", path: "/r/usr/lib", type: "dir" },
     { kind: "path", path: "/r/usr/share", type: "dir" },
     { kind: "path", path: "/r/usr/share/qemu", type: "dir" },
-    { kind: "path", path: "/r/dev", type: "dir" },
-    { kind: "path", path: "/r/tmp", type: "dir" },
   ]);
+
   assert.deepEqual(host.written, { "/r/tmp/fc.json": "{}" });
   assert.ok(host.made.includes("/r/dev/net"), "/dev/net is made on the tmpfs");
+});
+
+Deno.test("jail: a monitor under /tmp is bound after the tmpfs, and its mount points are not ledgered", () => {
+  const sys = new RecordingSyscalls();
+  const host = fakeHost();
+  const base = host.stat;
+  host.stat = (p) =>
+    p === "/tmp/ci/.build/fake-monitor"
+      ? { isDirectory: false, isFile: true, rdev: 0, mode: 0o100755, isChar: false }
+      : base(p);
+  const recorded: Resource[] = [];
+  applyJail(
+    sys,
+    { binds: [{ path: "/tmp/ci/.build/fake-monitor", optional: false }], devices: [] },
+    {
+      rootfs: "/r",
+      uid: 0,
+      gid: 0,
+      files: [],
+      record: (r) => recorded.push(r),
+    },
+    host,
+  );
+  const mounts = sys.calls.filter((c) => c.call === "mount").map((c) => c.args[1]);
+  assert.deepEqual(mounts, [
+    "/r",
+    "/r/dev",
+    "/r/tmp",
+    "/r/tmp/ci/.build/fake-monitor",
+    "/r/tmp/ci/.build/fake-monitor",
+  ]);
+  assert.deepEqual(recorded.map((r) => r.kind === "path" && r.path), ["/r/dev", "/r/tmp"]);
 });
 
 Deno.test("jail: a required host path that is missing is an error naming it", () => {
