@@ -50,9 +50,12 @@ export async function runInit(sys: Syscalls, log: Logger, opts: InitOptions): Pr
     inputs = await gatherPlanInputs(spec, state.config, state.id, state.rootfs, opts.configPath);
     stateIno = Deno.statSync(join(dir, STATE_FILE)).ino;
   } catch (err) {
-    // Nobody waits on us yet: leave the reason where `start` will look for it.
-    Deno.writeTextFileSync(join(dir, INIT_ERROR), describe(err));
-    throw err;
+    // Nobody waits on us yet: leave the reason where `start` will look for it;
+    // start logs it as its error, so here it is only a warning (one error line per failure).
+    const msg = describe(err);
+    Deno.writeTextFileSync(join(dir, INIT_ERROR), msg);
+    log.warn(`container ${state.id}: init failed before start: ${msg}`);
+    return 1;
   }
 
   const fifo = await waitForStart(join(dir, EXEC_FIFO), join(dir, STATE_FILE), stateIno);
@@ -61,10 +64,13 @@ export async function runInit(sys: Syscalls, log: Logger, opts: InitOptions): Pr
     throw new UruncError("execve returned"); // unreachable: becomeMonitor execs or throws
   } catch (err) {
     const msg = describe(err);
-    log.error(msg);
     try {
+      // start logs this as its error line; the child only logs when start is gone.
       fifo.writeSync(new TextEncoder().encode(`error: ${msg}\n`));
-    } catch { /* start went away; the log has it */ }
+      log.debug(`init: ${msg}`);
+    } catch {
+      log.error(msg);
+    }
     return 1;
   }
 }

@@ -158,3 +158,48 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name:
+    "hooks: a failing startContainer hook fails start with its message, logged as exactly one error line",
+  ignore: !ready,
+  async fn() {
+    becomeSubreaper();
+    const e = env("startfail", {});
+    const failing = join(e.dir, "fail.sh");
+    Deno.writeTextFileSync(failing, "#!/bin/sh\necho 'no disk for you' >&2\nexit 4\n", {
+      mode: 0o755,
+    });
+    const e2 = env("startfail2", { startContainer: [{ path: failing }] });
+    try {
+      const c = await uruncCreate([
+        ...e2.g,
+        "create",
+        "--bundle",
+        e2.bundle,
+        "--pid-file",
+        join(e2.dir, "pid"),
+        "s1",
+      ]);
+      assert.equal(c.code, 0, lastLogError(e2.log) ?? "");
+      await c.stdout.cancel();
+      await c.stderr.cancel();
+      const pid = Number(Deno.readTextFileSync(join(e2.dir, "pid")));
+      const s = await urunc([...e2.g, "start", "s1"]);
+      assert.notEqual(s.code, 0);
+      assert.notEqual(await reap(pid), 0, "the init exits with an error");
+      const errors = Deno.readTextFileSync(e2.log).trim().split("\n").map((l) => JSON.parse(l))
+        .filter((l) => l.level === "error");
+      assert.equal(errors.length, 1, JSON.stringify(errors));
+      assert.match(
+        errors[0].msg,
+        /startContainer hook .*fail\.sh failed: exit status 4: no disk for you/,
+      );
+      assert.equal((await urunc([...e2.g, "delete", "s1"])).code, 0);
+    } finally {
+      await urunc([...e2.g, "delete", "--force", "s1"]);
+      Deno.removeSync(e.dir, { recursive: true });
+      Deno.removeSync(e2.dir, { recursive: true });
+    }
+  },
+});
