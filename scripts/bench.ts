@@ -4,7 +4,7 @@
 // Needs root and `scripts/setup.sh` (for .build/fake-monitor and busybox-static).
 
 import { join } from "node:path";
-import { benchPlan } from "./bench_plan.ts";
+import { benchPlan, median } from "./bench_plan.ts";
 import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../tests/helpers/bundle.ts";
 import { becomeSubreaper, reap } from "../tests/helpers/subreaper.ts";
 import { lastLogError, uruncCommand } from "../tests/helpers/urunc.ts";
@@ -26,11 +26,6 @@ function run(cmd: string[], log: string | null): void {
     const why = log === null ? "" : `: ${lastLogError(log) ?? "no error in the log"}`;
     throw new Error(`${cmd.join(" ")} failed${why}`);
   }
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 async function lifecycle(

@@ -2,63 +2,21 @@
 // below process startup (~20 ms): the runtime builds one plan per container.
 // Run alone: deno run -A scripts/bench_plan.ts
 
-import { defaultHostConfig } from "../lib/config/host_config.ts";
 import { buildPlan } from "../lib/plan/build.ts";
 import { hvtSeccompProgram } from "../lib/plan/seccomp/hvt_policy.ts";
 import type { PlanInput } from "../lib/plan/types.ts";
+import { input } from "../tests/unit/plan/helpers.ts";
 
-const NET = {
-  ip: "10.4.0.2",
-  mask: "255.255.255.0",
-  gateway: "10.4.0.1",
-  tap: "tap0_urunc",
-  mac: "aa:bb:cc:dd:ee:01",
-};
-
-function input(
+/** The usual golden-case inputs (network, initrd where the type takes one), for one combination. */
+function benchInput(
   type: PlanInput["config"]["unikernelType"],
   hypervisor: PlanInput["config"]["hypervisor"],
 ): PlanInput {
-  return {
-    containerId: "bench",
-    spec: {
-      args: ["/bin/app", "--flag", "two words"],
-      env: ["PATH=/usr/bin:/bin", "FOO=bar"],
-      memoryLimitBytes: 268435456,
-      cpuQuota: null,
-      cpuPeriod: null,
-      seccomp: true,
-      annotations: {},
-    },
-    config: {
-      unikernelType: type,
-      hypervisor,
-      binary: "/.boot/kernel",
-      cmdline: "",
-      unikernelVersion: "",
-      initrd: type === "unikraft" || type === "linux" ? "/.boot/rootfs" : "",
-      block: "",
-      blkMntPoint: "",
-      useDMBlock: false,
-      source: "annotations",
-    },
-    host: defaultHostConfig(),
-    facts: {
-      arch: "amd64",
-      kvm: true,
-      monitorPaths: {
-        qemu: "/usr/bin/qemu-system-x86_64",
-        firecracker: "/usr/local/bin/firecracker",
-        hvt: "/usr/local/bin/solo5-hvt",
-        spt: "/usr/local/bin/solo5-spt",
-      },
-      network: NET,
-      rootfsMount: null,
-    },
-  };
+  const initrd = type === "unikraft" || type === "linux" ? "/.boot/rootfs" : "";
+  return input({ config: { unikernelType: type, hypervisor, binary: "/.boot/kernel", initrd } });
 }
 
-function median(xs: number[]): number {
+export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
 }
@@ -77,10 +35,10 @@ function measure(fn: () => unknown, rounds = 31, batch = 200): number {
 
 export async function benchPlan(): Promise<{ name: string; medianMs: number }[]> {
   const cases: [string, PlanInput][] = [
-    ["plan unikraft/qemu", input("unikraft", "qemu")],
-    ["plan linux/firecracker", input("linux", "firecracker")],
-    ["plan rumprun/hvt (+seccomp BPF)", input("rumprun", "hvt")],
-    ["plan mirage/spt", input("mirage", "spt")],
+    ["plan unikraft/qemu", benchInput("unikraft", "qemu")],
+    ["plan linux/firecracker", benchInput("linux", "firecracker")],
+    ["plan rumprun/hvt (+seccomp BPF)", benchInput("rumprun", "hvt")],
+    ["plan mirage/spt", benchInput("mirage", "spt")],
   ];
   const out = cases.map(([name, i]) => ({ name, medianMs: measure(() => buildPlan(i)) }));
   out.push({

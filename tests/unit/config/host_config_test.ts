@@ -6,20 +6,11 @@ import {
   loadHostConfig,
   parseHostConfig,
 } from "../../../lib/config/host_config.ts";
+import { errorOf } from "../plan/helpers.ts";
 
 async function rejects(p: Promise<unknown>): Promise<string> {
   try {
     await p;
-  } catch (err) {
-    assert.equal((err as Error).name, "UruncError");
-    return (err as Error).message;
-  }
-  throw new Error("expected an UruncError");
-}
-
-function throwsMsg(fn: () => unknown): string {
-  try {
-    fn();
   } catch (err) {
     assert.equal((err as Error).name, "UruncError");
     return (err as Error).message;
@@ -122,7 +113,7 @@ Deno.test("unknown keys and bad values name the file and key", () => {
     ["defaults = 3", 'invalid /etc/urunc/config.toml: key "defaults": expected a table, got 3'],
   ];
   for (const [toml, msg] of cases) {
-    assert.equal(throwsMsg(() => parseHostConfig(parse(toml), F)), msg, toml);
+    assert.equal(errorOf(() => parseHostConfig(parse(toml), F)), msg, toml);
   }
 });
 

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { decodeMetadataValue } from "../../../lib/config/decode.ts";
 import { resolveUnikernelConfig } from "../../../lib/config/unikernel_config.ts";
 import { parseSpec } from "../../../lib/oci/spec.ts";
+import { errorOf } from "../plan/helpers.ts";
 
 const P = "com.urunc.unikernel.";
 const b64 = (s: string) => btoa(String.fromCharCode(...new TextEncoder().encode(s)));
@@ -29,16 +30,6 @@ function withRootfs(fn: (rootfs: string) => void, uruncJson?: string | Record<st
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
-}
-
-function errorOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (err) {
-    assert.equal((err as Error).name, "UruncError");
-    return (err as Error).message;
-  }
-  throw new Error("expected an UruncError");
 }
 
 const BASE = {
