@@ -9,7 +9,7 @@ export class UruncError extends Error {
 /** Bad command line: unknown command, bad flag, wrong number of arguments. */
 export class UsageError extends UruncError {
   constructor(message: string) {
-    super(message, 1);
+    super(message, 2);
     this.name = "UsageError";
   }
 }

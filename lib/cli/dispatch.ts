@@ -2,7 +2,7 @@
 // fresh process, so a command imports only what it needs.
 
 import { isAbsolute, resolve } from "node:path";
-import { describe, UsageError } from "../errors.ts";
+import { describe, UruncError, UsageError } from "../errors.ts";
 import { createLogger, type LogFormat, type LogOptions } from "../log.ts";
 import type { CommandContext, CommandMain } from "./context.ts";
 import { VERSION } from "../version.ts";
@@ -196,6 +196,6 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     // create/run/init share their stdio with the container; anything else may
     // print, and must when logging to a file (the shim reads kill's output).
     if (!quiet && logOptions.path !== null) console.error(`urunc: ${msg}`);
-    return err instanceof UsageError ? 2 : (err as { exitCode?: number }).exitCode ?? 1;
+    return err instanceof UruncError ? err.exitCode : 1;
   }
 }

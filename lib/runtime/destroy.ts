@@ -39,7 +39,7 @@ export async function destroyContainer(
   // Hold the container's network namespace open across the kill: a namespace
   // urunc created dies with its last process, and the tap and tc rules in it
   // must be removed while we can still enter it.
-  const netnsFds = new Map<string, number>();
+  let ownNetnsFd: number | null = null;
   const netEntries = ledger.filter((r): r is Extract<Resource, { kind: "net" }> =>
     r.kind === "net"
   );
@@ -47,7 +47,7 @@ export async function destroyContainer(
     const live = procs.find((p) => processState(p.pid, BigInt(p.startTime)) === "alive");
     if (live) {
       try {
-        netnsFds.set("own", sys.open(`/proc/${live.pid}/ns/net`, O.RDONLY));
+        ownNetnsFd = sys.open(`/proc/${live.pid}/ns/net`, O.RDONLY);
       } catch (err) {
         problems.push(`cannot hold network namespace of pid ${live.pid}: ${describe(err)}`);
       }
@@ -66,11 +66,10 @@ export async function destroyContainer(
         log.warn(describe(err));
       }
     }
-    const ownNetns = netnsFds.get("own");
     problems.push(
       ...cleanupNetResources(
         netEntries,
-        ownNetns === undefined ? null : `/proc/self/fd/${ownNetns}`,
+        ownNetnsFd === null ? null : `/proc/self/fd/${ownNetnsFd}`,
       ),
     );
     for (const r of [...ledger].reverse()) {
@@ -80,7 +79,7 @@ export async function destroyContainer(
       }
     }
   } finally {
-    for (const fd of netnsFds.values()) sys.close(fd);
+    if (ownNetnsFd !== null) sys.close(ownNetnsFd);
   }
   if (problems.length > 0) return problems;
   try {
