@@ -2,7 +2,7 @@ import { realSyscalls } from "../../ffi/syscalls.ts";
 import { UruncError } from "../errors.ts";
 import { lockContainerDir } from "../runtime/lock.ts";
 import { liveStatus } from "../runtime/status.ts";
-import { lookupContainer } from "../runtime/store.ts";
+import { lookupContainer, removeStateless } from "../runtime/store.ts";
 import { execRunc } from "../runtime/runc.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { CommandContext } from "./context.ts";
@@ -24,8 +24,9 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
   }
   // The shim runs `delete --force` after every container, known or not: runc exits 0 then.
   if (first.kind === "missing") {
-    if (force) return 0;
-    throw new UruncError(`container ${id} does not exist`);
+    if (!force) throw new UruncError(`container ${id} does not exist`);
+    removeStateless(ctx.root, id);
+    return 0;
   }
   const unlock = lockContainerDir(sys, first.dir);
   try {

@@ -93,6 +93,7 @@ export async function createContainer(
   // Held until create returns: start and delete wait, so neither sees a half-made container.
   const unlock = lockContainerDir(sys, dir);
   try {
+    faultPoint("create:after-dir");
     saveState(dir, state);
     faultPoint("create:after-state");
     sys.mkfifo(join(dir, EXEC_FIFO), 0o600);

@@ -115,6 +115,23 @@ export function saveState(dir: string, state: ContainerState): void {
   writeFileAtomic(join(dir, STATE_FILE), JSON.stringify(state));
 }
 
+/**
+ * Remove what a create that died before its first state write left: the bare
+ * directory (and at most a torn temp file). Anything else is not ours to touch.
+ */
+export function removeStateless(root: string, id: string): void {
+  const dir = containerDir(root, id);
+  let names: string[];
+  try {
+    names = [...Deno.readDirSync(dir)].map((e) => e.name);
+  } catch {
+    return;
+  }
+  if (names.every((n) => /^state\.json\.tmp-\d+$/.test(n))) {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
 /** Create <root>/<id>; refusing an id that exists is what makes create exclusive. */
 export function createContainerDir(root: string, id: string): string {
   Deno.mkdirSync(root, { recursive: true, mode: 0o711 });
