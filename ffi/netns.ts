@@ -35,28 +35,14 @@ export class NetnsRestoreError extends Error {
  * /proc/<pid>/ns/net, or an open fd), run `fn`, and always go back.
  */
 export function withNetns<T>(target: string | number, fn: () => T): T {
-  const c = libc();
-  const saved = openNs(SELF_NETNS);
-  try {
+  return switched(() => {
     const fd = typeof target === "number" ? target : openNs(target);
     try {
       enter(fd, typeof target === "number" ? `fd ${fd}` : target);
     } finally {
-      if (typeof target !== "number") c.close(fd);
+      if (typeof target !== "number") libc().close(fd);
     }
-    try {
-      return fn();
-    } finally {
-      try {
-        enter(saved, SELF_NETNS);
-      } catch (e) {
-        // deno-lint-ignore no-unsafe-finally
-        throw new NetnsRestoreError(e);
-      }
-    }
-  } finally {
-    c.close(saved);
-  }
+  }, fn);
 }
 
 /**
@@ -65,12 +51,21 @@ export function withNetns<T>(target: string | number, fn: () => T): T {
  * kernel features without touching the host's interfaces.
  */
 export function withScratchNetns<T>(fn: () => T): T {
-  const c = libc();
+  return switched(() => check(libc().unshare(CLONE.NEWNET), "unshare", "CLONE_NEWNET"), fn);
+}
+
+/**
+ * Save our netns, `enterNs`, run `fn` synchronously, always go back. `fn` must
+ * not be async: after its first await it would run in whatever netns we are in.
+ */
+function switched<T>(enterNs: () => void, fn: () => T): T {
   const saved = openNs(SELF_NETNS);
   try {
-    check(c.unshare(CLONE.NEWNET), "unshare", "CLONE_NEWNET");
+    enterNs();
     try {
-      return fn();
+      const r = fn();
+      if (r instanceof Promise) throw new TypeError("withNetns: fn must be synchronous");
+      return r;
     } finally {
       try {
         enter(saved, SELF_NETNS);
@@ -80,7 +75,7 @@ export function withScratchNetns<T>(fn: () => T): T {
       }
     }
   } finally {
-    c.close(saved);
+    libc().close(saved);
   }
 }
 

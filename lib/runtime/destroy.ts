@@ -70,6 +70,7 @@ export async function destroyContainer(
       ...cleanupNetResources(
         netEntries,
         ownNetnsFd === null ? null : `/proc/self/fd/${ownNetnsFd}`,
+        log,
       ),
     );
     for (const r of [...ledger].reverse()) {

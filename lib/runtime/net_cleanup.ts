@@ -1,16 +1,23 @@
 // Remove the network objects the ledger lists, inside the namespace they live in.
-import { withNetns } from "../../ffi/netns.ts";
+import { NetnsRestoreError, withNetns } from "../../ffi/netns.ts";
 import { describe } from "../errors.ts";
-import { cleanupNetwork, type NetResource } from "../host/network/mod.ts";
+import type { Logger } from "../log.ts";
+import { cleanupNetwork, isLeftInPlace, type NetResource } from "../host/network/mod.ts";
 import type { Resource } from "./store.ts";
 
+const ENOENT = 2;
+
 /**
+ * Returns only what a later `delete` could still fix. A namespace that is gone
+ * took its taps and rules with it, and an object someone else owns stays
+ * theirs: both are warnings, or the container could never be deleted.
  * `ownNetnsPath` reaches a namespace urunc created (held open by the caller);
- * null when it is already gone, and with it every tap and tc rule inside.
+ * null when it is already gone.
  */
 export function cleanupNetResources(
   entries: Extract<Resource, { kind: "net" }>[],
   ownNetnsPath: string | null,
+  log: Logger,
 ): string[] {
   const byNetns = new Map<string, NetResource[]>();
   for (const e of entries) {
@@ -21,9 +28,16 @@ export function cleanupNetResources(
   const problems: string[] = [];
   for (const [path, resources] of byNetns) {
     try {
-      problems.push(...withNetns(path, () => cleanupNetwork(resources)));
+      for (const p of withNetns(path, () => cleanupNetwork(resources))) {
+        if (isLeftInPlace(p)) log.warn(p);
+        else problems.push(p);
+      }
     } catch (err) {
-      problems.push(`cannot clean network namespace ${path}: ${describe(err)}`);
+      // Our thread is in the wrong namespace: nothing after this may run.
+      if (err instanceof NetnsRestoreError) throw err;
+      if ((err as { errno?: number }).errno === ENOENT) {
+        log.warn(`network namespace ${path} is gone, and what urunc made in it with it`);
+      } else problems.push(`cannot clean network namespace ${path}: ${describe(err)}`);
     }
   }
   return problems;

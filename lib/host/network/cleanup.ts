@@ -16,9 +16,20 @@ function isGone(e: unknown, extra: number[] = []): boolean {
   return n === ENOENT || n === ENODEV || extra.includes(n as number);
 }
 
+/** Prefix of the outcome "this object is someone else's": permanent, so not a failure to retry. */
+export const LEFT_IN_PLACE = "left in place";
+
+export function isLeftInPlace(problem: string): boolean {
+  return problem.includes(`: ${LEFT_IN_PLACE}: `);
+}
+
 // Filters before qdiscs before taps: deleting the tap while the container
 // interface still redirects into it would drop that interface's traffic.
-const RANK: Record<NetResource["kind"], number> = { filter: 0, "qdisc-ingress": 1, tap: 2 };
+const RANK: Record<Exclude<NetResource["kind"], "not-created">, number> = {
+  filter: 0,
+  "qdisc-ingress": 1,
+  tap: 2,
+};
 
 /** The device a ledger entry names, or null when it no longer exists (or the index now names another device). */
 function device(rtnl: Rtnl, ifindex: number, name: string): Link | null {
@@ -39,7 +50,7 @@ function removeFilter(rtnl: Rtnl, r: Extract<NetResource, { kind: "filter" }>): 
     f.actions.some((a) => !("ifindex" in a) || (a.ifindex !== r.toIfindex && a.ifindex !== 0))
   );
   if (foreign) {
-    return `left in place: the filter at prio ${r.prio} on ${r.dev} is not the one urunc created`;
+    return `${LEFT_IN_PLACE}: the filter at prio ${r.prio} on ${r.dev} is not the one urunc created`;
   }
   rtnl.deleteFilter({ dev, parent: r.parent, prio: r.prio, protocol: r.protocol, kind: "u32" });
   return null;
@@ -57,7 +68,7 @@ function removeIngress(
   if (dev === null || !hasIngress(rtnl, dev)) return null;
   const others = rtnl.filters(dev, TC_H_INGRESS_HANDLE);
   if (others.length > 0) {
-    return `left in place: it has filters urunc did not create (prio ${[
+    return `${LEFT_IN_PLACE}: it has filters urunc did not create (prio ${[
       ...new Set(others.map((f) => f.prio)),
     ]})`;
   }
@@ -69,7 +80,7 @@ function removeTap(rtnl: Rtnl, r: Extract<NetResource, { kind: "tap" }>): string
   const link = rtnl.link(r.name);
   if (link === null) return null;
   if (link.alias !== r.alias) {
-    return `left in place: its alias is ${JSON.stringify(link.alias)}, not ${
+    return `${LEFT_IN_PLACE}: its alias is ${JSON.stringify(link.alias)}, not ${
       JSON.stringify(r.alias)
     }`;
   }
@@ -96,7 +107,13 @@ export function cleanupNetwork(
   }
   const problems: string[] = [];
   try {
-    const order = resources.map((r, i) => ({ r, i }))
+    const notCreated = new Set(
+      resources.flatMap((r) => (r.kind === "not-created" ? [JSON.stringify(r.of)] : [])),
+    );
+    const order = resources
+      .flatMap((r, i) =>
+        r.kind === "not-created" || notCreated.has(JSON.stringify(r)) ? [] : [{ r, i }]
+      )
       .sort((a, b) => RANK[a.r.kind] - RANK[b.r.kind] || b.i - a.i);
     for (const { r } of order) {
       try {

@@ -2,7 +2,7 @@
 // `delete`, support probe for `urunc check`. All synchronous (see ffi/netns.ts).
 
 export { type NetDeps, setupNetwork, type SetupOptions } from "./setup.ts";
-export { type CleanupDeps, cleanupNetwork } from "./cleanup.ts";
+export { type CleanupDeps, cleanupNetwork, isLeftInPlace } from "./cleanup.ts";
 export { checkNetworkSupport, type SupportItem } from "./support.ts";
 export { type ContainerInterface, discoverContainerInterface } from "./discover.ts";
 export { aliasFor, describeResource, FILTER_PRIO, type NetResource, ownerOf } from "./resources.ts";

@@ -32,7 +32,12 @@ export type NetResource =
     protocol: number;
     to: string;
     toIfindex: number;
-  };
+  }
+  /**
+   * Setup recorded `of` and then failed to create it because it already
+   * existed (someone else made it meanwhile): cleanup must leave it alone.
+   */
+  | { kind: "not-created"; of: NetResource };
 
 /** Priority of our filters: what `tc` picks for the first filter on a chain, so listings look familiar. */
 export const FILTER_PRIO = 49152;
@@ -45,5 +50,7 @@ export function describeResource(r: NetResource): string {
       return `ingress qdisc on ${r.dev}`;
     case "filter":
       return `filter prio ${r.prio} on ${r.dev} (redirect to ${r.to})`;
+    case "not-created":
+      return `${describeResource(r.of)} (not created)`;
   }
 }

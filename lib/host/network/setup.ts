@@ -21,6 +21,8 @@ import {
 } from "./errors.ts";
 import { aliasFor, FILTER_PRIO, type NetResource, ownerOf } from "./resources.ts";
 
+const EEXIST = 17;
+
 export interface SetupOptions {
   plan: NetworkPlan;
   containerId: string;
@@ -116,7 +118,14 @@ export function setupNetwork(o: SetupOptions, deps: NetDeps = {}): NetworkInfo |
   const created: NetResource[] = [];
   const make = (r: NetResource, what: string, fn: () => void) => {
     o.record(r);
-    step(what, fn);
+    try {
+      step(what, fn);
+    } catch (err) {
+      // Someone else made it between our check and our add: it is theirs, and
+      // the ledger must say so, or delete would remove it.
+      if ((err as { errno?: number }).errno === EEXIST) o.record({ kind: "not-created", of: r });
+      throw err;
+    }
     created.push(r);
   };
   try {

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { IFF_UP } from "../../../ffi/netlink/constants.ts";
 import {
   cleanupNetwork,
+  describeResource,
   type NetResource,
   NetworkSetupError,
   NetworkUnusableError,
@@ -31,7 +32,9 @@ function run(net: FakeNet, id = "c1") {
       gid: 1001,
       record: (r) => {
         ledger.push(structuredClone(r));
-        net.note(`record ${r.kind} ${"dev" in r ? r.dev : r.name}`);
+        net.note(
+          `record ${r.kind} ${"dev" in r ? r.dev : "name" in r ? r.name : describeResource(r)}`,
+        );
       },
     },
     { rtnl: net, tun: net },
@@ -379,4 +382,29 @@ Deno.test("cleanup does not touch a device that now has another name at the reco
     net.state.qdiscs.some((q) => q.ifindex === 2),
     "the renamed device's qdisc is not ours to judge",
   );
+});
+
+Deno.test("an ingress qdisc someone else adds between our check and our add is ledgered as not ours, and cleanup leaves it", () => {
+  const net = new FakeNet();
+  net.failAt = { n: 7, errno: 17 }; // "add ingress qdisc on eth0" answers EEXIST
+  const ledger: NetResource[] = [];
+  assert.throws(() =>
+    setupNetwork({
+      plan,
+      containerId: "c1",
+      uid: 0,
+      gid: 0,
+      record: (r) => ledger.push(structuredClone(r)),
+    }, {
+      rtnl: net,
+      tun: net,
+    })
+  );
+  net.failAt = null;
+  const eth0 = net.link("eth0")!;
+  net.ingressQdisc("add", eth0); // the other party's qdisc, the reason for EEXIST
+  const eth0Qdisc = { kind: "qdisc-ingress", dev: "eth0", ifindex: eth0.index };
+  assert.deepEqual(ledger.at(-1), { kind: "not-created", of: eth0Qdisc });
+  assert.deepEqual(cleanupNetwork(ledger, { rtnl: net }), []);
+  assert.ok(net.qdiscs().some((q) => q.ifindex === eth0.index), "their qdisc is still there");
 });
