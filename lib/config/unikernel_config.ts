@@ -45,25 +45,37 @@ function describeSource(key: Key, v: Value, jsonPath: string): string {
     : `key "${ANNOTATION_PREFIX}${key}" in ${jsonPath}`;
 }
 
-/** Read <rootfs>/urunc.json; null when absent. */
+/** bunny writes a few hundred bytes; anything near this is not a urunc.json. */
+const MAX_URUNC_JSON = 64 * 1024;
+
+/**
+ * Read <rootfs>/urunc.json; null when absent. Never through a symlink (the image
+ * could point it at any host file), never large, and a parse error does not
+ * quote the content back.
+ */
 function readUruncJson(path: string): Record<string, string> | null {
   let info: Deno.FileInfo;
   try {
-    info = Deno.statSync(path);
+    info = Deno.lstatSync(path);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return null;
     throw new UruncError(`cannot read ${path}: ${(err as Error).message}`);
   }
   if (!info.isFile) {
     throw new UruncError(
-      `invalid ${path}: expected a regular file, found a directory or special file`,
+      `invalid ${path}: expected a regular file, found a ${
+        info.isSymlink ? "symbolic link" : "directory or special file"
+      }`,
     );
+  }
+  if (info.size > MAX_URUNC_JSON) {
+    throw new UruncError(`invalid ${path}: ${info.size} bytes, expected at most ${MAX_URUNC_JSON}`);
   }
   let raw: unknown;
   try {
     raw = JSON.parse(Deno.readTextFileSync(path));
-  } catch (err) {
-    throw new UruncError(`invalid ${path}: not JSON: ${(err as Error).message}`);
+  } catch {
+    throw new UruncError(`invalid ${path}: not JSON`);
   }
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) {
     throw new UruncError(`invalid ${path}: expected a JSON object of ${ANNOTATION_PREFIX}* keys`);

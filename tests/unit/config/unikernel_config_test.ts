@@ -280,3 +280,28 @@ Deno.test("urunc.json problems name the file", () => {
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("urunc.json: a symlink (say to a host file) is refused, and content never reaches the error", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const secret = join(dir, "host-secret");
+    Deno.writeTextFileSync(secret, "secret-root-password");
+    const rootfs = join(dir, "rootfs");
+    Deno.mkdirSync(rootfs);
+    Deno.symlinkSync(secret, join(rootfs, "urunc.json"));
+    const msg = errorOf(() => resolveUnikernelConfig(specWith({}), rootfs, {}));
+    assert.match(msg, /urunc\.json: expected a regular file, found a symbolic link/);
+    Deno.removeSync(join(rootfs, "urunc.json"));
+    Deno.writeTextFileSync(join(rootfs, "urunc.json"), "secret-root-password");
+    const bad = errorOf(() => resolveUnikernelConfig(specWith({}), rootfs, {}));
+    assert.match(bad, /urunc\.json: not JSON$/);
+    assert.doesNotMatch(bad, /secret/);
+    Deno.writeTextFileSync(join(rootfs, "urunc.json"), " ".repeat(70 * 1024));
+    assert.match(
+      errorOf(() => resolveUnikernelConfig(specWith({}), rootfs, {})),
+      /71680 bytes, expected at most 65536/,
+    );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
