@@ -4,13 +4,11 @@
 import { resolve } from "node:path";
 import { UruncError, UsageError } from "../errors.ts";
 import { loadSpec, rootfsPath } from "../oci/spec.ts";
-import { loadHostConfig } from "../config/host_config.ts";
 import { resolveUnikernelConfig } from "../config/unikernel_config.ts";
-import { probeHostFacts } from "../host/probe.ts";
 import { buildPlan } from "../plan/build.ts";
 import { parseFacts } from "../plan/facts_file.ts";
 import { planToJson, planToText } from "../plan/render.ts";
-import { toPlanSpec } from "../plan/spec_input.ts";
+import { gatherPlanInputs, refuseUnimplemented } from "../runtime/plan_inputs.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { CommandContext } from "./context.ts";
 
@@ -55,13 +53,17 @@ export async function renderPlan(ctx: CommandContext, args: string[]): Promise<s
       ? JSON.stringify({ handoff: "runc", reason: "no urunc metadata" }, null, 2) + "\n"
       : "no urunc metadata (annotations or urunc.json): urunc hands this container to runc\n";
   }
-  const host = await loadHostConfig(ctx.configPath, ctx.configPath !== null);
-  const facts = values.facts !== undefined
-    ? readFacts(values.facts)
-    : probeHostFacts(host, { rootfs });
-  const plan = buildPlan({ containerId: "plan", spec: toPlanSpec(spec), config, host, facts });
+  // The same inputs and plan the runtime builds (lib/runtime/plan_inputs.ts).
+  const facts = values.facts === undefined ? undefined : readFacts(values.facts);
+  const inputs = await gatherPlanInputs(spec, config, "plan", rootfs, ctx.configPath, facts);
+  const plan = buildPlan(inputs);
   if (format === "json") return JSON.stringify(planToJson(plan), null, 2) + "\n";
-  const text = planToText(plan);
+  let text = planToText(plan);
+  try {
+    refuseUnimplemented(inputs, plan);
+  } catch (err) {
+    text += `\nnote: urunc create would refuse this container: ${(err as Error).message}\n`;
+  }
   return values.facts === undefined ? `${text}\n${NO_NETWORK_NOTE}\n` : text;
 }
 

@@ -16,7 +16,7 @@ import type { NetworkInfo, PlanInput } from "../plan/types.ts";
 import { setupNetwork } from "../host/network/mod.ts";
 import { faultPoint } from "./fault.ts";
 import { runLifecycleHooks } from "./hooks.ts";
-import { gatherPlanInputs, planWithNetwork } from "./plan_inputs.ts";
+import { gatherPlanInputs, planWithNetwork, refuseUnimplemented } from "./plan_inputs.ts";
 import {
   appendLedger,
   type ContainerState,
@@ -155,13 +155,7 @@ async function becomeMonitor(
 
   const plan = planWithNetwork(inputs, network);
   for (const w of plan.warnings) log.warn(w);
-  if (plan.storage.devmapper) {
-    // Handing the snapshot device to the guest needs it unmounted on the host
-    // first, or host and guest write one filesystem at once.
-    throw new UruncError(
-      `container ${state.id}: devmapper rootfs pass-through (useDMBlock) is not supported yet; use an initrd or the block annotation`,
-    );
-  }
+  refuseUnimplemented(inputs, plan);
   log.debug(`exec ${JSON.stringify(plan.monitor.argv)}`);
 
   // Mounts made from here on (hooks included) must not propagate to the host.

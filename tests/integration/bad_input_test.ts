@@ -71,6 +71,13 @@ const cases: Case[] = [
     want: /unikraft.*spt|spt.*unikraft/,
   },
   {
+    name: "Knative static network mode (not implemented) fails at create, not at start",
+    bundle: {
+      annotations: { ...LINUX_QEMU, "io.kubernetes.cri.container-name": "user-container" },
+    },
+    want: /static network mode \(Knative user-container\) is not supported/,
+  },
+  {
     name: "user namespace requested",
     bundle: { namespaces: [{ type: "pid" }, { type: "mount" }, { type: "user" }] },
     want: /user namespace is not supported/,

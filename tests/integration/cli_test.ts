@@ -27,7 +27,7 @@ Deno.test("cli: --version, help, and usage errors exit non-zero with one clear l
   ) {
     assert.match(h.stdout, new RegExp(`^  ${cmd} `, "m"));
   }
-  assert.doesNotMatch(h.stdout, /^  init /m, "the internal init command is not advertised");
+  assert.doesNotMatch(h.stdout, /^ {2}init /m, "the internal init command is not advertised");
   for (
     const [argv, want] of [
       [["frobnicate"], /level=error msg="unknown command \\"frobnicate\\"/],
