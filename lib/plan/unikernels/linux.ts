@@ -55,6 +55,12 @@ function guestCmdline(ctx: GuestContext): GuestCmdline {
       "linux guests need an init program: process.args is empty and com.urunc.unikernel.cmdline is unset",
     );
   }
+  if (goTrimSpace(ctx.args[0]) === "") {
+    // "init= -- ..." would boot the kernel's default init with our args: say so instead.
+    throw new UruncError(
+      `linux guests need an init program: the first argument is ${JSON.stringify(ctx.args[0])}`,
+    );
+  }
   const quoted = ctx.args.map(urunitQuote);
   let cmdline = "panic=-1 console=ttyS0";
   let initKey = "init";

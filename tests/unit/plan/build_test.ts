@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { buildPlan, MONITOR_ENV } from "../../../lib/plan/build.ts";
+import { buildPlan } from "../../../lib/plan/build.ts";
 import { errorOf, input, PATHS } from "./helpers.ts";
 
 const argAfter = (argv: string[], flag: string) => argv[argv.indexOf(flag) + 1];
@@ -325,6 +325,14 @@ Deno.test("linux without any init program is an error", () => {
     errorOf(() => buildPlan(input({ spec: { args: [] }, config: { unikernelType: "linux" } }))),
     "linux guests need an init program: process.args is empty and com.urunc.unikernel.cmdline is unset",
   );
+  for (const first of ["", "  "]) {
+    assert.equal(
+      errorOf(() =>
+        buildPlan(input({ spec: { args: [first, "x"] }, config: { unikernelType: "linux" } }))
+      ),
+      `linux guests need an init program: the first argument is ${JSON.stringify(first)}`,
+    );
+  }
 });
 
 Deno.test("qemu option values double their commas", () => {
@@ -336,7 +344,11 @@ Deno.test("qemu option values double their commas", () => {
 
 Deno.test("monitor env is clean, jail lists binary, libs, qemu data and devices", () => {
   const q = buildPlan(input());
-  assert.deepEqual(q.monitor.env, [...MONITOR_ENV]);
+  // Literal on purpose: anything added here (LD_PRELOAD, a urunc variable) must fail a test.
+  assert.deepEqual(q.monitor.env, [
+    "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "HOME=/",
+  ]);
   assert.deepEqual(q.jail, {
     binds: [
       { path: PATHS.qemu, optional: false },

@@ -132,4 +132,12 @@ Deno.test("supported combinations are the documented ones", () => {
     mewz: ["qemu"],
     linux: ["qemu", "firecracker"],
   });
+  const arches = Object.fromEntries(UNIKERNEL_TYPES.map((t) => [t, [...UNIKERNELS[t].arches]]));
+  assert.deepEqual(arches, {
+    unikraft: ["amd64", "arm64"],
+    rumprun: ["amd64", "arm64"],
+    mirage: ["amd64", "arm64"],
+    mewz: ["amd64"], // its exit device (isa-debug-exit) is x86-only
+    linux: ["amd64", "arm64"],
+  });
 });
