@@ -9,8 +9,8 @@ export interface CommandContext {
   debug: boolean;
   /** Host config file (`--config`), else $URUNC_CONFIG, else the default path. */
   configPath: string | null;
-  /** The full original argv, for handing a non-unikernel container to runc unchanged. */
-  argv: readonly string[];
+  /** The original argv less urunc-only global flags: a non-unikernel container goes to runc with it. */
+  runcArgv: readonly string[];
 }
 
 export type CommandMain = (ctx: CommandContext, args: string[]) => Promise<number> | number;

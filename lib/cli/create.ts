@@ -39,6 +39,6 @@ export function createOptions(
     consoleSocket: values["console-socket"] ?? null,
     configPath: ctx.configPath,
     logOptions: ctx.logOptions,
-    argv: ctx.argv,
+    runcArgv: ctx.runcArgv,
   };
 }

@@ -20,7 +20,7 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
   const sys = realSyscalls();
   const first = lookupContainer(ctx.root, id);
   if (first.kind === "foreign") {
-    execRunc(sys, ctx.argv, `container ${id} is not a unikernel container`);
+    execRunc(sys, ctx.runcArgv, `container ${id} is not a unikernel container`);
   }
   // The shim runs `delete --force` after every container, known or not: runc exits 0 then.
   if (first.kind === "missing") {

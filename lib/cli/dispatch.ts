@@ -51,6 +51,8 @@ const COMMANDS: Record<string, CommandEntry> = {
 
 const GLOBAL_VALUE_FLAGS = new Set(["root", "log", "log-format", "rootless", "criu", "config"]);
 const GLOBAL_BOOL_FLAGS = new Set(["debug", "systemd-cgroup"]);
+/** Global flags runc does not have: never handed to it (it would refuse to run). */
+const URUNC_ONLY_FLAGS = new Set(["config"]);
 
 export const DEFAULT_ROOT = "/run/urunc";
 
@@ -64,10 +66,13 @@ interface Globals {
   help: boolean;
 }
 
-/** Split argv into global flags, the command name and the command's own arguments. */
+/**
+ * Split argv into global flags, the command name and the command's own
+ * arguments; `runcArgv` is argv without the global flags only urunc knows.
+ */
 export function parseGlobals(
   argv: readonly string[],
-): { globals: Globals; command: string | null; rest: string[] } {
+): { globals: Globals; command: string | null; rest: string[]; runcArgv: string[] } {
   const g: Globals = {
     root: DEFAULT_ROOT,
     log: null,
@@ -77,20 +82,25 @@ export function parseGlobals(
     version: false,
     help: false,
   };
+  const runcArgv: string[] = [];
   let i = 0;
   for (; i < argv.length; i++) {
     const tok = argv[i];
+    const first = i;
     if (!tok.startsWith("-") || tok === "-") break;
     if (tok === "--") {
+      runcArgv.push(tok);
       i++;
       break;
     }
     if (tok === "-v" || tok === "--version") {
       g.version = true;
+      runcArgv.push(tok);
       continue;
     }
     if (tok === "-h" || tok === "--help") {
       g.help = true;
+      runcArgv.push(tok);
       continue;
     }
     const body = tok.replace(/^--?/, "");
@@ -101,6 +111,7 @@ export function parseGlobals(
         throw new UsageError(`invalid value for global flag --${name}: expected true or false`);
       }
       if (name === "debug") g.debug = eq < 0 || body.slice(eq + 1) === "true";
+      runcArgv.push(tok);
       continue;
     }
     if (!GLOBAL_VALUE_FLAGS.has(name)) {
@@ -112,6 +123,7 @@ export function parseGlobals(
       if (i + 1 >= argv.length) throw new UsageError(`global flag --${name} needs a value`);
       value = argv[++i];
     }
+    if (!URUNC_ONLY_FLAGS.has(name)) runcArgv.push(...argv.slice(first, i + 1));
     switch (name) {
       case "root":
         if (value === "") throw new UsageError("--root must not be empty");
@@ -135,7 +147,13 @@ export function parseGlobals(
         // --rootless and --criu are accepted for runc compatibility and have no effect.
     }
   }
-  return { globals: g, command: i < argv.length ? argv[i] : null, rest: argv.slice(i + 1) };
+  runcArgv.push(...argv.slice(i));
+  return {
+    globals: g,
+    command: i < argv.length ? argv[i] : null,
+    rest: argv.slice(i + 1),
+    runcArgv,
+  };
 }
 
 export function printHelp(): void {
@@ -161,7 +179,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
   let quiet = false;
   let log = createLogger(logOptions);
   try {
-    const { globals, command, rest } = parseGlobals(argv);
+    const { globals, command, rest, runcArgv } = parseGlobals(argv);
     logOptions = { path: globals.log, format: globals.logFormat, debug: globals.debug };
     log = createLogger(logOptions);
     if (globals.version) {
@@ -185,7 +203,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       logOptions,
       debug: globals.debug,
       configPath: globals.config ?? Deno.env.get("URUNC_CONFIG") ?? null,
-      argv,
+      runcArgv,
     };
     const { main } = await entry.load();
     return await main(ctx, rest);

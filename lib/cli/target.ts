@@ -11,7 +11,7 @@ export function ourContainer(
 ): { state: ContainerState; dir: string } {
   const found = lookupContainer(ctx.root, id);
   if (found.kind === "foreign") {
-    execRunc(realSyscalls(), ctx.argv, `container ${id} is not a unikernel container`);
+    execRunc(realSyscalls(), ctx.runcArgv, `container ${id} is not a unikernel container`);
   }
   if (found.kind === "missing") throw new UruncError(`container ${id} does not exist`);
   return found;

@@ -13,7 +13,7 @@ import { resolveUnikernelConfig } from "../config/unikernel_config.ts";
 import { validateContainerId } from "./container_id.ts";
 import { namespacesFromSpec, namespacesOfProcess, spawnInNamespaces } from "./namespaces.ts";
 import { preflightPlan } from "./plan_inputs.ts";
-import { execRunc } from "./runc.ts";
+import { execRunc, sandboxMarker } from "./runc.ts";
 import { selfCommand } from "./self_exec.ts";
 import { runLifecycleHooks } from "./hooks.ts";
 import {
@@ -37,8 +37,8 @@ export interface CreateOptions {
   consoleSocket: string | null;
   configPath: string | null;
   logOptions: LogOptions;
-  /** The original argv, for the runc hand-off. */
-  argv: readonly string[];
+  /** argv for the runc hand-off (urunc-only flags removed). */
+  runcArgv: readonly string[];
 }
 
 export interface Created {
@@ -56,12 +56,17 @@ export async function createContainer(
   const bundle = resolve(opts.bundle);
   const spec = loadSpec(bundle);
   const rootfs = rootfsPath(spec, bundle);
+  const sandbox = sandboxMarker(spec.annotations);
+  if (sandbox !== null) {
+    log.debug(`container ${opts.id} is a pod sandbox (${sandbox}): handing it to runc`);
+    execRunc(sys, opts.runcArgv, `container ${opts.id} is a pod sandbox (${sandbox})`);
+  }
   const config = resolveUnikernelConfig(spec, rootfs);
   if (config === null) {
     log.debug(`container ${opts.id} has no urunc metadata: handing it to runc`);
     execRunc(
       sys,
-      opts.argv,
+      opts.runcArgv,
       `container ${opts.id} is not a unikernel (no urunc annotations or /urunc.json)`,
     );
   }

@@ -25,7 +25,7 @@ function ctx(): CommandContext {
     logOptions: { path: null, format: "text", debug: false },
     debug: false,
     configPath: HOST_DEFAULTS,
-    argv: [],
+    runcArgv: [],
   };
 }
 

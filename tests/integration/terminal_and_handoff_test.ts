@@ -63,7 +63,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "runc hand-off: a bundle without urunc metadata is given to runc with the same argv",
+  name:
+    "runc hand-off: a bundle without urunc metadata is given to runc with the same argv, less urunc's own flags",
   async fn() {
     const dir = Deno.makeTempDirSync({ prefix: "urunc-handoff-" });
     try {
@@ -82,17 +83,15 @@ Deno.test({
         join(dir, "log.json"),
         "--log-format",
         "json",
-        "create",
-        "--bundle",
-        bundle,
-        "--pid-file",
-        join(dir, "pid"),
-        "plain",
       ];
-      const r = await urunc(argv, { env: { URUNC_RUNC: fakeRunc } });
+      const command = ["create", "--bundle", bundle, "--pid-file", join(dir, "pid"), "plain"];
+      const config = writeHostConfig(join(dir, "c.toml"), FAKE_MONITOR);
+      const r = await urunc([...argv, "--config", config, ...command], {
+        env: { URUNC_RUNC: fakeRunc },
+      });
       assert.equal(r.code, 42, "runc's exit status is ours");
       const got = Deno.readTextFileSync(record).trimEnd().split("\n");
-      assert.deepEqual(got.slice(1), argv, "runc gets urunc's argv unchanged");
+      assert.deepEqual(got.slice(1), [...argv, ...command], "runc gets urunc's argv, no --config");
       assert.deepEqual(
         [...safeDir(join(dir, "state"))],
         [],
@@ -103,6 +102,40 @@ Deno.test({
     }
   },
 });
+
+for (
+  const marker of [
+    { "io.kubernetes.cri.container-type": "sandbox" },
+    { "io.kubernetes.cri-o.ContainerType": "sandbox" },
+  ] as Record<string, string>[]
+) {
+  Deno.test({
+    name: `runc hand-off: a pod sandbox (${
+      Object.keys(marker)[0]
+    }) goes to runc even with urunc annotations`,
+    async fn() {
+      const dir = Deno.makeTempDirSync({ prefix: "urunc-sandbox-" });
+      try {
+        const record = join(dir, "argv");
+        const fakeRunc = join(dir, "runc");
+        Deno.writeTextFileSync(fakeRunc, `#!/bin/sh\nprintf '%s\\n' "$@" > ${record}\n`, {
+          mode: 0o755,
+        });
+        // A broken urunc key too: a sandbox is runc's before anything urunc would check.
+        const bundle = makeBundle(join(dir, "b"), {
+          annotations: { ...LINUX_QEMU, ...marker, "com.urunc.unikernel.hypervisor": "qemux" },
+        });
+        const argv = ["--root", join(dir, "state"), "create", "--bundle", bundle, "pause1"];
+        const r = await urunc(argv, { env: { URUNC_RUNC: fakeRunc } });
+        assert.equal(r.code, 0, r.stderr);
+        assert.deepEqual(Deno.readTextFileSync(record).trimEnd().split("\n"), argv);
+        assert.deepEqual(safeDir(join(dir, "state")), [], "urunc created nothing for the sandbox");
+      } finally {
+        Deno.removeSync(dir, { recursive: true });
+      }
+    },
+  });
+}
 
 Deno.test({
   name: "runc hand-off: commands on a container whose state runc wrote go to runc",

@@ -23,6 +23,38 @@ Deno.test("global flags as the shim passes them", () => {
   assert.deepEqual(r.rest, ["--bundle", "/b", "c1"]);
 });
 
+for (
+  const [argv, runc] of [
+    [["--config", "/c.toml", "create", "x"], ["create", "x"]],
+    [["--config=/c.toml", "--debug", "delete", "--force", "x"], [
+      "--debug",
+      "delete",
+      "--force",
+      "x",
+    ]],
+    [["--root", "/r", "-config", "/c", "--log=/l", "state", "x"], [
+      "--root",
+      "/r",
+      "--log=/l",
+      "state",
+      "x",
+    ]],
+    [["--systemd-cgroup", "--criu", "c", "--", "kill", "--config", "x"], [
+      "--systemd-cgroup",
+      "--criu",
+      "c",
+      "--",
+      "kill",
+      "--config",
+      "x",
+    ]],
+  ]
+) {
+  Deno.test(`runc gets ${JSON.stringify(argv)} as ${JSON.stringify(runc)}`, () => {
+    assert.deepEqual(parseGlobals(argv).runcArgv, runc);
+  });
+}
+
 Deno.test("global flags with = values and defaults", () => {
   const r = parseGlobals(["--root=/tmp/x/", "--rootless=auto", "--debug", "state", "c"]);
   assert.equal(r.globals.root, "/tmp/x");
