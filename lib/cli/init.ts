@@ -1,6 +1,7 @@
 // Hidden: the container init child that `create` spawns. Not for humans.
 import { realSyscalls } from "../../ffi/syscalls.ts";
-import { runInit } from "../runtime/init.ts";
+import { exitOnSignals } from "../runtime/init_signals.ts";
+import { containerDir, recordInitError } from "../runtime/store.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { CommandContext } from "./context.ts";
 
@@ -12,9 +13,13 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
     [1, 1],
     "urunc init [--console PTS] <container-id>",
   );
+  const [root, id] = [ctx.root, positionals[0]];
+  // First, before the heavy modules load: create waits for these handlers.
+  exitOnSignals(ctx.log, (reason) => recordInitError(containerDir(root, id), reason));
+  const { runInit } = await import("../runtime/init.ts");
   return await runInit(realSyscalls(), ctx.log, {
-    root: ctx.root,
-    id: positionals[0],
+    root,
+    id,
     console: values.console ?? null,
     configPath: ctx.configPath,
   });

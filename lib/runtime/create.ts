@@ -8,7 +8,8 @@ import { openPty, sendFd } from "../../ffi/console.ts";
 import { UruncError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { loadSpec, type OciSpec, rootfsPath } from "../oci/spec.ts";
-import { procStartTime } from "../oci/state.ts";
+import { processState, procStartTime } from "../oci/state.ts";
+import { caughtSignals, EXIT_SIGNAL_MASK } from "./init_signals.ts";
 import { resolveUnikernelConfig } from "../config/unikernel_config.ts";
 import { validateContainerId } from "./container_id.ts";
 import { namespacesFromSpec, namespacesOfProcess, spawnInNamespaces } from "./namespaces.ts";
@@ -21,6 +22,7 @@ import {
   type ContainerState,
   createContainerDir,
   EXEC_FIFO,
+  readInitError,
   saveState,
   STATE_FORMAT,
   writePidFile,
@@ -117,6 +119,8 @@ export async function createContainer(
       spawnIn: <T>(spawn: () => T) =>
         spawnInNamespaces(sys, namespacesOfProcess(state.pid, namespaces), spawn),
     });
+    // A kill right after create returns must reach the init: wait for its handlers.
+    await waitForSignalHandlers(dir, state);
     state.phase = "created";
     saveState(dir, state);
     return { state, dir, child };
@@ -128,6 +132,30 @@ export async function createContainer(
     throw err;
   } finally {
     unlock();
+  }
+}
+
+const INIT_READY_TIMEOUT_MS = 60_000;
+
+/** Until the init catches SIGTERM/SIGINT, the kernel would drop them (it is PID 1 of its namespace). */
+async function waitForSignalHandlers(dir: string, state: ContainerState): Promise<void> {
+  const deadline = Date.now() + INIT_READY_TIMEOUT_MS;
+  for (;;) {
+    const caught = processState(state.pid, BigInt(state.pidStartTime)) === "alive"
+      ? caughtSignals(state.pid)
+      : null;
+    if (caught === null) {
+      throw new UruncError(
+        `container ${state.id}: ${readInitError(dir) ?? "the init ended before it was ready"}`,
+      );
+    }
+    if ((caught & EXIT_SIGNAL_MASK) === EXIT_SIGNAL_MASK) return;
+    if (Date.now() > deadline) {
+      throw new UruncError(
+        `container ${state.id}: the init was not ready within ${INIT_READY_TIMEOUT_MS / 1000} s`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, 2));
   }
 }
 

@@ -19,11 +19,11 @@ import { runLifecycleHooks } from "./hooks.ts";
 import { gatherPlanInputs, planWithNetwork, refuseUnimplemented } from "./plan_inputs.ts";
 import {
   appendLedger,
+  containerDir,
   type ContainerState,
   EXEC_FIFO,
-  INIT_ERROR,
   loadContainer,
-  STATE_FILE,
+  recordInitError,
 } from "./store.ts";
 
 export interface InitOptions {
@@ -35,11 +35,17 @@ export interface InitOptions {
 }
 
 export async function runInit(sys: Syscalls, log: Logger, opts: InitOptions): Promise<number> {
-  const { state, dir } = loadContainer(opts.root, opts.id);
+  const dir = containerDir(opts.root, opts.id);
+  const fifoPath = join(dir, EXEC_FIFO);
+  let fifoIno: number;
+  let state: ContainerState;
   let spec: OciSpec;
   let inputs: PlanInput;
-  let stateIno: number | null;
   try {
+    // The fifo create made for us names our container: a new container of the
+    // same id (after a delete) has a new one.
+    fifoIno = Deno.lstatSync(fifoPath).ino!;
+    ({ state } = loadContainer(opts.root, opts.id));
     sys.setsid();
     if (opts.console) attachConsole(sys, opts.console);
     spec = loadSpec(state.bundle);
@@ -48,17 +54,18 @@ export async function runInit(sys: Syscalls, log: Logger, opts: InitOptions): Pr
     }
     // Everything the plan needs but the network, gathered while nobody waits.
     inputs = await gatherPlanInputs(spec, state.config, state.id, state.rootfs, opts.configPath);
-    stateIno = Deno.statSync(join(dir, STATE_FILE)).ino;
   } catch (err) {
     // Nobody waits on us yet: leave the reason where `start` will look for it;
     // start logs it as its error, so here it is only a warning (one error line per failure).
-    const msg = describe(err);
-    Deno.writeTextFileSync(join(dir, INIT_ERROR), msg);
-    log.warn(`container ${state.id}: init failed before start: ${msg}`);
+    const msg = `the init failed before start: ${describe(err)}`;
+    try {
+      recordInitError(dir, msg);
+    } catch { /* the state dir is gone: nobody is left to read it */ }
+    log.warn(msg);
     return 1;
   }
 
-  const fifo = await waitForStart(join(dir, EXEC_FIFO), join(dir, STATE_FILE), stateIno);
+  const fifo = await waitForStart(log, fifoPath, fifoIno);
   try {
     await becomeMonitor(sys, log, state, dir, spec, inputs, fifo);
     throw new UruncError("execve returned"); // unreachable: becomeMonitor execs or throws
@@ -82,38 +89,39 @@ function attachConsole(sys: Syscalls, slave: string): void {
   if (fd > 2) sys.close(fd);
 }
 
+/** The inode of the exec fifo, or null when it is gone. */
+function fifoInode(path: string): number | null {
+  try {
+    return Deno.lstatSync(path).ino;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Opening the fifo for writing blocks until `start` opens it for reading. The
  * open runs on a pool thread (we were born in these namespaces, so that is
- * fine) while the main thread can still act on SIGTERM: `kill` of a created
- * container must end it even though we are PID 1 of a PID namespace.
+ * fine) while the main thread keeps serving signals and the watchdog.
  */
-async function waitForStart(
-  path: string,
-  stateFile: string,
-  stateIno: number | null,
-): Promise<Deno.FsFile> {
-  const onSignal = (code: number) => () => Deno.exit(code);
-  const term = onSignal(128 + 15), int = onSignal(128 + 2);
-  Deno.addSignalListener("SIGTERM", term);
-  Deno.addSignalListener("SIGINT", int);
-  // If create died before recording our pid, delete cannot kill us: notice our
-  // state going away (or replaced by a new container of the same id) instead of
-  // waiting on an unlinked fifo forever.
+async function waitForStart(log: Logger, path: string, ino: number): Promise<Deno.FsFile> {
+  // Only a container that is really gone ends the wait: if create died before
+  // recording our pid, delete cannot kill us, and we must not wait on an
+  // unlinked fifo forever. A slow create rewriting its state is no reason.
   const watchdog = setInterval(() => {
-    try {
-      if (Deno.statSync(stateFile).ino !== stateIno) Deno.exit(1);
-    } catch {
-      Deno.exit(1);
-    }
+    if (fifoInode(path) === ino) return;
+    log.warn(`the init leaves: its container was deleted or replaced before start (${path})`);
+    Deno.exit(1);
   }, 500);
+  let fifo: Deno.FsFile;
   try {
-    return await Deno.open(path, { write: true });
+    fifo = await Deno.open(path, { write: true });
   } finally {
     clearInterval(watchdog);
-    Deno.removeSignalListener("SIGTERM", term);
-    Deno.removeSignalListener("SIGINT", int);
   }
+  // Released: from here the container is no longer "created", whatever happens to
+  // start (it holds its own fd), so a second start fails fast instead of waiting.
+  if (fifoInode(path) === ino) Deno.removeSync(path);
+  return fifo;
 }
 
 async function becomeMonitor(

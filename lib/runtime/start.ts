@@ -9,7 +9,8 @@ import { SyscallError } from "../../ffi/libc.ts";
 import { UruncError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { processState } from "../oci/state.ts";
-import { type ContainerState, EXEC_FIFO, INIT_ERROR } from "./store.ts";
+import { type ContainerState, EXEC_FIFO, readInitError } from "./store.ts";
+import { faultPoint } from "./fault.ts";
 import { liveStatus } from "./status.ts";
 
 const START_TIMEOUT_MS = 120_000;
@@ -21,15 +22,13 @@ export async function releaseInit(
   dir: string,
 ): Promise<void> {
   const status = liveStatus(state, dir);
-  const initError = readInitError(dir);
-  if (status !== "created" && initError) throw new UruncError(initError);
   if (status !== "created") {
     throw new UruncError(
       status === "running"
         ? `container ${state.id} is already running`
         : status === "creating"
         ? `container ${state.id} is still being created`
-        : `container ${state.id} is stopped: its init exited before start (see the log for why)`,
+        : `container ${state.id} is stopped: ${initEndedWhy(dir)}`,
     );
   }
   const fifoPath = join(dir, EXEC_FIFO);
@@ -62,25 +61,23 @@ export async function releaseInit(
   const error = report.split("\n").find((l) => l.startsWith("error: "));
   if (error) throw new UruncError(error.slice("error: ".length));
   if (!report.split("\n").includes("exec")) {
-    const why = readInitError(dir);
-    if (why) throw new UruncError(why);
-    throw new UruncError(
-      `container ${state.id}: its init exited before starting the monitor (see the log for why)`,
-    );
+    throw new UruncError(`container ${state.id} did not start: ${initEndedWhy(dir)}`);
   }
+  faultPoint("start:after-exec");
+  // The init unlinks the fifo once released; an init of an older urunc did not.
   try {
     Deno.removeSync(fifoPath);
   } catch (err) {
-    log.warn(`cannot remove ${fifoPath}: ${(err as Error).message}`);
+    if (!(err instanceof Deno.errors.NotFound)) {
+      log.warn(`cannot remove ${fifoPath}: ${(err as Error).message}`);
+    }
   }
 }
 
-function readInitError(dir: string): string | null {
-  try {
-    return Deno.readTextFileSync(join(dir, INIT_ERROR)).trim() || null;
-  } catch {
-    return null;
-  }
+/** Every ending the init can see leaves a reason; only a kill it cannot catch leaves none. */
+function initEndedWhy(dir: string): string {
+  return readInitError(dir) ??
+    "its init ended before starting the monitor without a reason (killed by SIGKILL or the OOM killer?)";
 }
 
 /** One non-blocking read: bytes, empty on EOF, null when nothing is there yet. */

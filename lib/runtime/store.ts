@@ -111,6 +111,20 @@ export function loadContainer(root: string, id: string): { state: ContainerState
   return found;
 }
 
+/** Leave the reason the init child ended before `start` released it, for start to quote. */
+export function recordInitError(dir: string, reason: string): void {
+  Deno.writeTextFileSync(join(dir, INIT_ERROR), reason);
+}
+
+/** Why the init child ended before start, if it said; null otherwise. */
+export function readInitError(dir: string): string | null {
+  try {
+    return Deno.readTextFileSync(join(dir, INIT_ERROR)).trim() || null;
+  } catch {
+    return null;
+  }
+}
+
 export function saveState(dir: string, state: ContainerState): void {
   writeFileAtomic(join(dir, STATE_FILE), JSON.stringify(state));
 }

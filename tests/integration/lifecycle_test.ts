@@ -2,113 +2,20 @@
 // with a fake monitor that reports what it was given (argv, env, fds, ids, root).
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { DEFAULT_NAMESPACES, FAKE_MONITOR, LINUX_QEMU } from "../helpers/bundle.ts";
 import {
-  DEFAULT_NAMESPACES,
-  FAKE_MONITOR,
-  LINUX_QEMU,
-  makeBundle,
-  writeHostConfig,
-} from "../helpers/bundle.ts";
-import { becomeSubreaper, isRoot, reap } from "../helpers/subreaper.ts";
-import { lastLogError, urunc, uruncCreate } from "../helpers/urunc.ts";
-
-const ready = isRoot() && existsSync(FAKE_MONITOR);
-if (!ready && Deno.env.get("CI")) {
-  throw new Error("lifecycle tests need root and .build/fake-monitor (run scripts/setup.sh)");
-}
-
-function existsSync(p: string): boolean {
-  try {
-    Deno.statSync(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-interface Env {
-  dir: string;
-  root: string;
-  log: string;
-  config: string;
-  bundle: string;
-  cleanup(): Promise<void>;
-}
-
-function setup(name: string, bundle: Parameters<typeof makeBundle>[1] = {}): Env {
-  const dir = Deno.makeTempDirSync({ prefix: `urunc-${name}-` });
-  const root = join(dir, "state");
-  const log = join(dir, "log.json");
-  const config = writeHostConfig(join(dir, "config.toml"), FAKE_MONITOR);
-  const b = makeBundle(join(dir, "bundle"), { annotations: LINUX_QEMU, ...bundle });
-  return {
-    dir,
-    root,
-    log,
-    config,
-    bundle: b,
-    async cleanup() {
-      for (const id of safeReadDir(root)) await urunc(globals(this, ["delete", "--force", id]));
-      Deno.removeSync(dir, { recursive: true });
-    },
-  };
-}
-
-function safeReadDir(p: string): string[] {
-  try {
-    return [...Deno.readDirSync(p)].map((e) => e.name);
-  } catch {
-    return [];
-  }
-}
-
-function globals(e: Env, args: string[]): string[] {
-  return ["--root", e.root, "--log", e.log, "--log-format", "json", "--config", e.config, ...args];
-}
-
-function create(e: Env, id: string, extra: string[] = []) {
-  return uruncCreate(
-    globals(e, [
-      "create",
-      "--bundle",
-      e.bundle,
-      "--pid-file",
-      join(e.dir, "init.pid"),
-      ...extra,
-      id,
-    ]),
-  );
-}
-
-async function readAll(s: ReadableStream<Uint8Array>): Promise<string> {
-  return await new Response(s).text();
-}
-
-interface MonitorReport {
-  argv: string[];
-  env: string[];
-  fds: number[];
-  uid: number;
-  gid: number;
-  groups: number[];
-  rootIno: number;
-  rootDev: number;
-  seccompMode: number;
-  nnp: number;
-  writable: { path: string; errno: number };
-}
-
-function parseReport(stdout: string): MonitorReport {
-  const line = stdout.split("\n").find((l) => l.startsWith("{"));
-  assert.ok(line, `fake monitor printed no report; stdout was: ${stdout}`);
-  return JSON.parse(line);
-}
-
-function mountsUnder(path: string): string[] {
-  return Deno.readTextFileSync("/proc/self/mountinfo").split("\n").filter((l) =>
-    l.split(" ")[4]?.startsWith(path)
-  );
-}
+  create,
+  globals,
+  type MonitorReport,
+  mountsUnder,
+  parseReport,
+  readAll,
+  ready,
+  safeReadDir,
+  setup,
+} from "../helpers/lifecycle.ts";
+import { becomeSubreaper, reap } from "../helpers/subreaper.ts";
+import { lastLogError, urunc } from "../helpers/urunc.ts";
 
 Deno.test({
   name: "lifecycle: create, start, the monitor gets exactly its plan, delete leaves nothing",

@@ -47,7 +47,8 @@ const cases: { name: string; writes: string[]; want: RegExp | null }[] = [
   {
     name: "EOF with nothing written: the child died",
     writes: [],
-    want: /init exited before starting the monitor/,
+    want:
+      /^container s1 did not start: its init ended before starting the monitor without a reason/,
   },
 ];
 
@@ -75,13 +76,14 @@ for (const c of cases) {
   });
 }
 
-Deno.test("start: the child's own early error (init.err) wins over the generic message", async () => {
+Deno.test("start: the child's own early error (init.err) is quoted", async () => {
   const { state, dir } = created();
   try {
-    Deno.writeTextFileSync(join(dir, INIT_ERROR), "invalid hostname");
+    Deno.writeTextFileSync(join(dir, INIT_ERROR), "the init failed before start: invalid hostname");
     await assert.rejects(
       releaseInit(childWrites(), silentLogger, state, dir),
-      (e: Error) => e.message === "invalid hostname",
+      (e: Error) =>
+        e.message === "container s1 did not start: the init failed before start: invalid hostname",
     );
   } finally {
     Deno.removeSync(dir, { recursive: true });
@@ -109,7 +111,19 @@ Deno.test("start: a stopped container (pid reused) fails fast", async () => {
     state.pidStartTime = "1";
     await assert.rejects(
       releaseInit(new RecordingSyscalls(), silentLogger, state, dir),
-      /container s1 is stopped/,
+      (e: Error) =>
+        /^container s1 is stopped: its init ended before starting the monitor without a reason/
+          .test(e.message),
+    );
+    Deno.writeTextFileSync(
+      join(dir, INIT_ERROR),
+      "the init received SIGTERM before the monitor started",
+    );
+    await assert.rejects(
+      releaseInit(new RecordingSyscalls(), silentLogger, state, dir),
+      (e: Error) =>
+        e.message ===
+          "container s1 is stopped: the init received SIGTERM before the monitor started",
     );
   } finally {
     Deno.removeSync(dir, { recursive: true });

@@ -1,0 +1,40 @@
+// The init child is PID 1 of its PID namespace: the kernel drops every signal
+// it has no handler for, so a `kill` of a created container would be lost.
+// These handlers go in before anything heavy loads, and `create` waits until
+// the kernel shows them (see waitForSignalHandlers) before it returns.
+
+import type { Logger } from "../log.ts";
+
+const EXIT_SIGNALS = [["SIGTERM", 15], ["SIGINT", 2]] as const;
+
+/**
+ * From now on SIGTERM/SIGINT end the init: `leave(reason)` records why (where
+ * `start` will look) and the process exits as the signal would have ended it.
+ */
+export function exitOnSignals(log: Logger, leave: (reason: string) => void): void {
+  for (const [name, number] of EXIT_SIGNALS) {
+    Deno.addSignalListener(name, () => {
+      const reason = `the init received ${name} before the monitor started`;
+      try {
+        leave(reason);
+      } catch { /* the state dir is gone: nobody is left to read it */ }
+      log.warn(reason);
+      Deno.exit(128 + number);
+    });
+  }
+}
+
+/** Bit mask of the signals `exitOnSignals` catches, as /proc/<pid>/status SigCgt shows them. */
+export const EXIT_SIGNAL_MASK = EXIT_SIGNALS.reduce((m, [, n]) => m | (1n << BigInt(n - 1)), 0n);
+
+/** The SigCgt mask of a process, or null when it is gone. */
+export function caughtSignals(pid: number): bigint | null {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(`/proc/${pid}/status`);
+  } catch {
+    return null;
+  }
+  const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(text);
+  return m === null ? null : BigInt(`0x${m[1]}`);
+}
