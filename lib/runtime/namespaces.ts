@@ -37,8 +37,16 @@ const UNSUPPORTED: Record<string, string> = {
   time: "a multi-threaded runtime cannot switch back from one",
 };
 
-/** Validate linux.namespaces: known kinds, no duplicates, no user namespace, paths that exist. */
-export function namespacesFromSpec(spec: OciSpec): NamespaceRecord[] {
+/**
+ * Validate linux.namespaces: known kinds, no duplicates, no user namespace, paths
+ * that exist. A network namespace path that is the caller's own network namespace
+ * (Docker's `--network host` names it) is host networking, exactly like no entry:
+ * it is left out, so nothing downstream can mistake the host's NICs for a pod's.
+ */
+export function namespacesFromSpec(
+  spec: OciSpec,
+  ownNetns = "/proc/thread-self/ns/net",
+): NamespaceRecord[] {
   const seen = new Set<string>();
   const out: NamespaceRecord[] = [];
   for (const ns of spec.linux?.namespaces ?? []) {
@@ -59,13 +67,15 @@ export function namespacesFromSpec(spec: OciSpec): NamespaceRecord[] {
           "linux.namespaces: the mount namespace must be a new one (no path): urunc pivots the monitor's root inside it",
         );
       }
+      let info: Deno.FileInfo;
       try {
-        Deno.lstatSync(ns.path);
+        info = Deno.statSync(ns.path);
       } catch (err) {
         throw new UruncError(
           `linux.namespaces: ${ns.type} namespace path ${ns.path}: ${(err as Error).message}`,
         );
       }
+      if (ns.type === "network" && sameFile(info, Deno.statSync(ownNetns))) continue;
       out.push({ type: ns.type, path: ns.path });
     } else out.push({ type: ns.type });
   }
@@ -76,6 +86,10 @@ export function namespacesFromSpec(spec: OciSpec): NamespaceRecord[] {
     );
   }
   return out.sort((a, b) => ORDER.indexOf(a.type) - ORDER.indexOf(b.type));
+}
+
+function sameFile(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
+  return a.dev === b.dev && a.ino === b.ino;
 }
 
 /** Records that join the namespaces of a running process (for createContainer hooks, delete). */

@@ -1,7 +1,12 @@
 import assert from "node:assert/strict";
 import { CLONE } from "../../../ffi/constants.ts";
 import { SyscallError } from "../../../ffi/libc.ts";
-import { namespacesOfProcess, spawnInNamespaces } from "../../../lib/runtime/namespaces.ts";
+import {
+  namespacesFromSpec,
+  namespacesOfProcess,
+  spawnInNamespaces,
+} from "../../../lib/runtime/namespaces.ts";
+import type { OciSpec } from "../../../lib/oci/spec.ts";
 import { RecordingSyscalls } from "../../fakes/recording_syscalls.ts";
 
 Deno.test("enter, spawn, restore: join paths, unshare the rest, spawn, then setns back", () => {
@@ -94,4 +99,25 @@ Deno.test("the namespaces of a running process are joined by /proc path", () => 
     { type: "network", path: "/proc/42/ns/net" },
     { type: "mount", path: "/proc/42/ns/mnt" },
   ]);
+});
+
+Deno.test("a network namespace path that is the caller's own netns is host networking: left out", () => {
+  const own = Deno.makeTempFileSync({ prefix: "urunc-own-netns-" });
+  const other = Deno.makeTempFileSync({ prefix: "urunc-pod-netns-" });
+  try {
+    const spec = (netPath: string) =>
+      ({
+        linux: { namespaces: [{ type: "mount" }, { type: "network", path: netPath }] },
+      }) as unknown as OciSpec;
+    assert.deepEqual(namespacesFromSpec(spec(own), own), [{ type: "mount" }]);
+    assert.deepEqual(namespacesFromSpec(spec(other), own), [
+      { type: "network", path: other },
+      { type: "mount" },
+    ]);
+    // By default "own" is the calling thread's netns, whatever path names it.
+    assert.deepEqual(namespacesFromSpec(spec("/proc/self/ns/net")), [{ type: "mount" }]);
+  } finally {
+    Deno.removeSync(own);
+    Deno.removeSync(other);
+  }
 });
