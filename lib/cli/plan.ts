@@ -5,6 +5,7 @@ import { resolve } from "node:path";
 import { UruncError, UsageError } from "../errors.ts";
 import { loadSpec, rootfsPath } from "../oci/spec.ts";
 import { resolveUnikernelConfig } from "../config/unikernel_config.ts";
+import { checkGuestFiles } from "../config/guest_files.ts";
 import { buildPlan } from "../plan/build.ts";
 import { parseFacts } from "../plan/facts_file.ts";
 import { planToJson, planToText } from "../plan/render.ts";
@@ -61,6 +62,7 @@ export async function renderPlan(ctx: CommandContext, args: string[]): Promise<s
   let text = planToText(plan);
   try {
     refuseUnimplemented(inputs, plan);
+    checkGuestFiles(config, rootfs, spec.annotations ?? {}, spec.process.user);
   } catch (err) {
     text += `\nnote: urunc create would refuse this container: ${(err as Error).message}\n`;
   }

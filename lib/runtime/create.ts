@@ -11,6 +11,7 @@ import { loadSpec, type OciSpec, rootfsPath } from "../oci/spec.ts";
 import { processState, procStartTime } from "../oci/state.ts";
 import { caughtSignals, EXIT_SIGNAL_MASK } from "./init_signals.ts";
 import { resolveUnikernelConfig } from "../config/unikernel_config.ts";
+import { checkGuestFiles } from "../config/guest_files.ts";
 import { validateContainerId } from "./container_id.ts";
 import { namespacesFromSpec, namespacesOfProcess, spawnInNamespaces } from "./namespaces.ts";
 import { preflightPlan } from "./plan_inputs.ts";
@@ -72,6 +73,7 @@ export async function createContainer(
       `container ${opts.id} is not a unikernel (no urunc annotations or /urunc.json)`,
     );
   }
+  checkGuestFiles(config, rootfs, spec.annotations ?? {}, spec.process.user);
   const namespaces = namespacesFromSpec(spec);
   if (spec.process.terminal && !opts.consoleSocket) {
     throw new UruncError("process.terminal is true but no --console-socket was given");

@@ -60,6 +60,46 @@ const cases: Case[] = [
     want: /urunc\.json/,
   },
   {
+    name: "kernel missing from the image",
+    bundle: { files: { "/initrd": "fake initrd\n" } },
+    want:
+      /^invalid annotation "com\.urunc\.unikernel\.binary": \/kernel does not exist in the rootfs /,
+  },
+  {
+    name: "initrd named in urunc.json is a directory",
+    bundle: {
+      annotations: {},
+      uruncJson: {
+        "com.urunc.unikernel.unikernelType": "linux",
+        "com.urunc.unikernel.hypervisor": "qemu",
+        "com.urunc.unikernel.binary": "/kernel",
+        "com.urunc.unikernel.initrd": "/boot",
+      },
+      files: { "/kernel": "k", "/boot/x": "x" },
+    },
+    want:
+      /^invalid key "com\.urunc\.unikernel\.initrd" in \S+\/urunc\.json: \/boot is a directory, expected a regular file/,
+  },
+  {
+    name: "block image that is a device node (a host disk)",
+    mutate: (b) => {
+      const out = new Deno.Command("mknod", { args: [join(b, "rootfs", "disk"), "b", "7", "0"] })
+        .outputSync();
+      if (!out.success) throw new Error("mknod failed");
+    },
+    bundle: { annotations: { ...LINUX_QEMU, "com.urunc.unikernel.block": "/disk" } },
+    want:
+      /^invalid annotation "com\.urunc\.unikernel\.block": \/disk is a block device, expected a regular file/,
+  },
+  {
+    name: "kernel symlink pointing out of the image resolves inside it",
+    mutate: (b) => {
+      Deno.removeSync(join(b, "rootfs", "kernel"));
+      Deno.symlinkSync("/etc/passwd", join(b, "rootfs", "kernel"));
+    },
+    want: /^invalid annotation "com\.urunc\.unikernel\.binary": \/kernel does not exist/,
+  },
+  {
     name: "unsupported combination",
     bundle: {
       annotations: {
