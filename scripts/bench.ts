@@ -1,73 +1,163 @@
-// `deno task bench`: what a container costs end to end, side by side with runc.
-// create + start + delete, median wall time, with a fake monitor that exits at
-// once (urunc) and busybox `true` (runc). Plus plan building per call.
-// Needs root and `scripts/setup.sh` (for .build/fake-monitor and busybox-static).
+// `deno task bench`: what a container costs, side by side with runc, driven the
+// way the containerd shim drives a runtime (child subreaper, --pid-file, a JSON
+// log), with the same static fake monitor as the container's process for both
+// (for urunc it is the "monitor", for runc the container's binary). Also: the
+// Deno floor (a bare `deno run` of an empty file, measured in the same run),
+// the waiting init child's RSS, concurrent lifecycles, and plan building.
+// Needs root and `scripts/setup.sh`. URUNC_BIN=<binary> benchmarks a compiled urunc.
+// Benchmarks, not tests: targets are printed, never asserted.
 
 import { join } from "node:path";
 import { benchPlan, median } from "./bench_plan.ts";
 import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../tests/helpers/bundle.ts";
 import { becomeSubreaper, reap } from "../tests/helpers/subreaper.ts";
 import { lastLogError, uruncCommand } from "../tests/helpers/urunc.ts";
-import { lookPath } from "../lib/host/look_path.ts";
 
-const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 15);
+const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 20);
+const CONCURRENT = { total: 50, parallel: 10 };
 
-/** Run one CLI call. stdio is /dev/null: for create it is the container's, and the
- * init child keeps it open, so a pipe would never reach EOF. */
-function run(cmd: string[], log: string | null): void {
-  const status = new Deno.Command(cmd[0], {
+type Cmd = (args: string[]) => string[];
+
+async function run(cmd: string[], log: string): Promise<number> {
+  const t0 = performance.now();
+  // stdio is /dev/null: for create it is the container's, and the init child keeps it open.
+  const out = await new Deno.Command(cmd[0], {
     args: cmd.slice(1),
     stdin: "null",
     stdout: "null",
     stderr: "null",
-  })
-    .outputSync();
-  if (!status.success) {
-    const why = log === null ? "" : `: ${lastLogError(log) ?? "no error in the log"}`;
-    throw new Error(`${cmd.join(" ")} failed${why}`);
+  }).output();
+  const ms = performance.now() - t0;
+  if (!out.success) {
+    throw new Error(`${cmd.join(" ")} failed: ${lastLogError(log) ?? "no error in the log"}`);
   }
+  return ms;
 }
 
-async function lifecycle(
-  name: string,
-  rounds: number,
-  cmd: (args: string[]) => string[],
-  bundle: string,
-  pidFile: string,
-  log: string | null,
-): Promise<number> {
-  const times: number[] = [];
-  for (let i = 0; i < rounds + 1; i++) {
-    const id = `bench-${name}-${i}`;
-    const t0 = performance.now();
-    run(cmd(["create", "--bundle", bundle, "--pid-file", pidFile, id]), log);
-    run(cmd(["start", id]), log);
-    await reap(Number(Deno.readTextFileSync(pidFile)));
-    run(cmd(["delete", id]), log);
-    if (i > 0) times.push(performance.now() - t0); // the first round warms caches
-  }
-  return median(times);
+interface Runtime {
+  name: string;
+  cmd: Cmd;
+  bundle: string;
+  /** Another bundle: concurrent containers each get their own rootfs, as under containerd. */
+  newBundle: (dir: string) => string;
+  log: string;
+  dir: string;
+}
+
+interface Rounds {
+  create: number[];
+  start: number[];
+  delete: number[];
+  total: number[];
+  state: number[];
+  kill: number[];
+  rssKiB: number[];
+}
+
+function rssKiB(pid: number): number {
+  const m = /^VmRSS:\s+(\d+) kB$/m.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
+  return m === null ? NaN : Number(m[1]);
+}
+
+/** One shim-like lifecycle: create, start, reap the monitor, delete; plus state and kill. */
+async function lifecycle(rt: Runtime, id: string, into: Rounds | null): Promise<void> {
+  const pidFile = join(rt.dir, `${id}.pid`);
+  const c = await run(rt.cmd(["create", "--bundle", rt.bundle, "--pid-file", pidFile, id]), rt.log);
+  const pid = Number(Deno.readTextFileSync(pidFile));
+  const rss = rssKiB(pid);
+  const st = await run(rt.cmd(["state", id]), rt.log);
+  const s = await run(rt.cmd(["start", id]), rt.log);
+  await reap(pid);
+  const d = await run(rt.cmd(["delete", id]), rt.log);
+  // kill of a created container: the cheapest "signal it" path there is.
+  const kid = `${id}-k`;
+  await run(rt.cmd(["create", "--bundle", rt.bundle, "--pid-file", pidFile, kid]), rt.log);
+  const kpid = Number(Deno.readTextFileSync(pidFile));
+  const k = await run(rt.cmd(["kill", kid, "KILL"]), rt.log);
+  await reap(kpid);
+  await run(rt.cmd(["delete", kid]), rt.log);
+  if (into === null) return;
+  into.create.push(c);
+  into.start.push(s);
+  into.delete.push(d);
+  into.total.push(c + s + d);
+  into.state.push(st);
+  into.kill.push(k);
+  into.rssKiB.push(rss);
+}
+
+async function measure(rt: Runtime): Promise<Record<keyof Rounds, number>> {
+  const r: Rounds = {
+    create: [],
+    start: [],
+    delete: [],
+    total: [],
+    state: [],
+    kill: [],
+    rssKiB: [],
+  };
+  await lifecycle(rt, `${rt.name}-warm`, null); // the first round warms caches
+  for (let i = 0; i < ROUNDS; i++) await lifecycle(rt, `${rt.name}-${i}`, r);
+  return Object.fromEntries(Object.entries(r).map(([k, v]) => [k, median(v)])) as Record<
+    keyof Rounds,
+    number
+  >;
+}
+
+async function concurrent(
+  rt: Runtime,
+): Promise<{ failures: number; wallMs: number; first: string }> {
+  let next = 0, failures = 0, first = "";
+  const t0 = performance.now();
+  const worker = async (w: number) => {
+    const own = { ...rt, bundle: rt.newBundle(join(rt.dir, `${rt.name}-bundle-${w}`)) };
+    while (next < CONCURRENT.total) {
+      const id = `${rt.name}-par-${next++}`;
+      try {
+        await lifecycle(own, id, null);
+      } catch (err) {
+        failures++;
+        first ||= (err as Error).message;
+        await run(rt.cmd(["delete", "--force", id]), rt.log).catch(() => 0);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: CONCURRENT.parallel }, (_, w) => worker(w)));
+  return { failures, wallMs: performance.now() - t0, first };
+}
+
+/** A bare Deno start: `deno run` of an empty file, the floor of any Deno CLI call. */
+async function denoFloor(dir: string): Promise<number> {
+  const empty = join(dir, "empty.ts");
+  Deno.writeTextFileSync(empty, "");
+  const cmd = [Deno.execPath(), "run", "--quiet", "--no-prompt", "--cached-only", empty];
+  await run(cmd, "/dev/null");
+  const xs: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) xs.push(await run(cmd, "/dev/null"));
+  return median(xs);
 }
 
 function runcBundle(dir: string): string {
-  const busybox = lookPath("busybox") ?? "/bin/busybox";
-  Deno.mkdirSync(join(dir, "rootfs/bin"), { recursive: true });
-  Deno.copyFileSync(busybox, join(dir, "rootfs/bin/busybox"));
-  Deno.chmodSync(join(dir, "rootfs/bin/busybox"), 0o755);
-  run(["runc", "spec", "--bundle", dir], null);
+  Deno.mkdirSync(join(dir, "rootfs"), { recursive: true });
+  Deno.copyFileSync(FAKE_MONITOR, join(dir, "rootfs/fake-monitor"));
+  Deno.chmodSync(join(dir, "rootfs/fake-monitor"), 0o755);
+  new Deno.Command("runc", { args: ["spec", "--bundle", dir] }).outputSync();
   const spec = JSON.parse(Deno.readTextFileSync(join(dir, "config.json")));
   spec.process.terminal = false;
-  spec.process.args = ["/bin/busybox", "true"];
+  spec.process.args = ["/fake-monitor", "fake:exit=0"];
   Deno.writeTextFileSync(join(dir, "config.json"), JSON.stringify(spec));
   return dir;
 }
+
+const ms = (x: number) => `${x.toFixed(1)} ms`.padStart(10);
+const row = (label: string, ...cols: string[]) =>
+  console.log(`  ${label.padEnd(34)}${cols.map((c) => c.padStart(12)).join("")}`);
 
 if (import.meta.main) {
   console.log("plan building (pure, per call):");
   for (const r of await benchPlan()) {
     console.log(`  ${r.name.padEnd(40)} ${(r.medianMs * 1000).toFixed(1)} µs`);
   }
-
   if (Deno.uid() !== 0) {
     console.log("lifecycle benchmark skipped: needs root");
     Deno.exit(0);
@@ -75,44 +165,79 @@ if (import.meta.main) {
   becomeSubreaper();
   const dir = Deno.makeTempDirSync({ prefix: "urunc-bench-" });
   try {
-    const root = join(dir, "state");
+    const bin = Deno.env.get("URUNC_BIN");
     const config = writeHostConfig(join(dir, "config.toml"), FAKE_MONITOR);
-    const ub = makeBundle(join(dir, "urunc-bundle"), {
-      annotations: LINUX_QEMU,
-      args: ["/init", "fake:exit=0"],
-    });
-    const urunc = await lifecycle(
-      "urunc",
-      ROUNDS,
-      (a) =>
-        uruncCommand([
-          "--root",
-          root,
-          "--log",
-          join(dir, "urunc.log"),
-          "--log-format",
-          "json",
-          "--config",
-          config,
-          ...a,
-        ]),
-      ub,
-      join(dir, "urunc.pid"),
-      join(dir, "urunc.log"),
+    const shimFlags = (name: string) => [
+      "--root",
+      join(dir, `${name}-state`),
+      "--log",
+      join(dir, `${name}.log`),
+      "--log-format",
+      "json",
+    ];
+    const uruncBundle = (d: string) =>
+      makeBundle(d, { annotations: LINUX_QEMU, args: ["/init", "fake:exit=0"] });
+    const urunc: Runtime = {
+      name: "urunc",
+      cmd: (a) =>
+        bin
+          ? [bin, ...shimFlags("urunc"), "--config", config, ...a]
+          : uruncCommand([...shimFlags("urunc"), "--config", config, ...a]),
+      bundle: uruncBundle(join(dir, "urunc-bundle")),
+      newBundle: uruncBundle,
+      log: join(dir, "urunc.log"),
+      dir,
+    };
+    const runc: Runtime = {
+      name: "runc",
+      cmd: (a) => ["runc", ...shimFlags("runc"), ...a],
+      bundle: runcBundle(join(dir, "runc-bundle")),
+      newBundle: runcBundle,
+      log: join(dir, "runc.log"),
+      dir,
+    };
+    const floor = await denoFloor(dir);
+    const r = await measure(runc);
+    const u = await measure(urunc);
+    console.log(
+      `\nlifecycle as the shim drives it, median of ${ROUNDS} (wall ms; urunc ${
+        bin ? `binary ${bin}` : "from source"
+      }; ${navigator.hardwareConcurrency} cores):`,
     );
-    const rb = runcBundle(join(dir, "runc-bundle"));
-    const runc = await lifecycle(
-      "runc",
-      ROUNDS,
-      (a) => ["runc", "--root", join(dir, "runc-state"), ...a],
-      rb,
-      join(dir, "runc.pid"),
-      null,
+    row("", "runc", "urunc", "urunc/runc");
+    for (const k of ["create", "start", "delete", "total", "state", "kill"] as const) {
+      row(k, ms(r[k]), ms(u[k]), (u[k] / r[k]).toFixed(2));
+    }
+    row(
+      "init waiting for start (RSS)",
+      `${(r.rssKiB / 1024).toFixed(1)} MB`,
+      `${(u.rssKiB / 1024).toFixed(1)} MB`,
     );
-    console.log(`\ncreate+start+delete, median of ${ROUNDS} (wall time):`);
-    console.log(`  urunc (from source, fake monitor exits at once)  ${urunc.toFixed(1)} ms`);
-    console.log(`  runc  (busybox true)                             ${runc.toFixed(1)} ms`);
-    console.log(`  ratio urunc/runc                                 ${(urunc / runc).toFixed(2)}`);
+    console.log(
+      `\nDeno floor: a bare deno run ${ms(floor)}; 4 of them (create, init, start, delete) ${
+        ms(4 * floor)
+      }`,
+    );
+    const target = (what: string, value: number, limit: number) =>
+      console.log(
+        `  ${what.padEnd(44)} ${value.toFixed(2).padStart(6)} (target ≤ ${limit}) ${
+          value <= limit ? "met" : "NOT met"
+        }`,
+      );
+    target("urunc total / Deno floor", u.total / (4 * floor), 1.25);
+    target("urunc start / bare Deno start", u.start / floor, 1.2);
+    target("urunc state / bare Deno start", u.state / floor, 1.2);
+    target("urunc kill / bare Deno start", u.kill / floor, 1.2);
+    target("waiting init RSS (MB)", u.rssKiB / 1024, 35);
+    console.log(`\n${CONCURRENT.total} lifecycles, ${CONCURRENT.parallel} at a time:`);
+    for (const rt of [runc, urunc]) {
+      const c = await concurrent(rt);
+      console.log(
+        `  ${rt.name.padEnd(6)} ${c.failures} failures, wall ${ms(c.wallMs)}${
+          c.first ? ` (first: ${c.first})` : ""
+        }`,
+      );
+    }
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }
