@@ -1,7 +1,7 @@
 // Global runc flags, then one command module loaded lazily: every CLI call is a
 // fresh process, so a command imports only what it needs.
 
-import { isAbsolute, resolve } from "node:path";
+import { isAbsolute, resolve } from "../path.ts";
 import { describe, UruncError, UsageError } from "../errors.ts";
 import { createLogger, type LogFormat, type LogOptions } from "../log.ts";
 import type { CommandContext, CommandMain } from "./context.ts";

@@ -21,6 +21,5 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
     root,
     id,
     console: values.console ?? null,
-    configPath: ctx.configPath,
   });
 }

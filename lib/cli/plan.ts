@@ -1,7 +1,7 @@
 // urunc plan [--bundle DIR] [--facts FILE] [--format text|json]
 // Prints what urunc would run for a bundle, without touching the system.
 
-import { resolve } from "node:path";
+import { resolve } from "../path.ts";
 import { UruncError, UsageError } from "../errors.ts";
 import { loadSpec, rootfsPath } from "../oci/spec.ts";
 import { resolveUnikernelConfig } from "../config/unikernel_config.ts";

@@ -4,7 +4,7 @@
 // urunc.json. No metadata at all → null (the runtime hands the container to
 // runc); malformed metadata is an error naming the key, source and expectation.
 
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { UruncError } from "../errors.ts";
 import type { OciSpec } from "../oci/spec.ts";
 import { GO_BOOL_WORDS, goParseBool } from "../plan/go_compat.ts";

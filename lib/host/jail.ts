@@ -2,7 +2,7 @@
 // needs bind-mounted read-only from the host, a private /dev and /tmp, then
 // pivot_root. Runs in the init child, inside the container's mount namespace.
 
-import { dirname } from "node:path";
+import { dirname } from "../path.ts";
 import { MNT_DETACH, MS, S_IFBLK, S_IFCHR } from "../../ffi/constants.ts";
 import type { Syscalls } from "../../ffi/syscalls.ts";
 import { UruncError } from "../errors.ts";

@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { join } from "../path.ts";
 
 export function isExecutableFile(path: string): boolean {
   try {

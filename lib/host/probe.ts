@@ -3,7 +3,7 @@
 // threads still in the old ones. The runtime and `urunc plan` both use this one
 // function, so a printed plan matches what the runtime will execute.
 
-import { resolve } from "node:path";
+import { resolve } from "../path.ts";
 import { isExecutableFile, lookPath } from "./look_path.ts";
 import { MONITORS } from "../plan/monitors/registry.ts";
 import {

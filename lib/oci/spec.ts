@@ -2,7 +2,7 @@
 // (z.looseObject) so nothing a caller put there is lost when we pass it on.
 
 import { z } from "zod";
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { UruncError } from "../errors.ts";
 
 const hook = z.looseObject({
@@ -107,10 +107,4 @@ export function loadSpec(bundle: string): OciSpec {
 /** The rootfs directory: root.path, relative to the bundle unless absolute. */
 export function rootfsPath(spec: OciSpec, bundle: string): string {
   return spec.root.path.startsWith("/") ? spec.root.path : join(bundle, spec.root.path);
-}
-
-/** linux.seccomp present and not null: the monitor is confined. */
-export function seccompEnabled(spec: OciSpec): boolean {
-  const s = spec.linux?.seccomp;
-  return s !== undefined && s !== null;
 }

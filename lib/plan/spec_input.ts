@@ -1,6 +1,6 @@
 // The parts of a validated OCI spec that the plan reads.
 
-import { type OciSpec, seccompEnabled } from "../oci/spec.ts";
+import type { OciSpec } from "../oci/spec.ts";
 import type { PlanSpec } from "./types.ts";
 
 const URUNC_PREFIX = "com.urunc.unikernel.";
@@ -19,7 +19,7 @@ export function toPlanSpec(spec: OciSpec): PlanSpec {
     memoryLimitBytes: limit !== null && limit > 0 ? limit : null,
     cpuQuota: res?.cpu?.quota ?? null,
     cpuPeriod: res?.cpu?.period ?? null,
-    seccomp: seccompEnabled(spec),
+    seccomp: spec.linux?.seccomp !== undefined && spec.linux?.seccomp !== null,
     annotations,
   };
 }

@@ -2,7 +2,7 @@
 // container's namespaces and leave it waiting for `start`. Anything created
 // before a failure is undone here; after a crash the ledger lets delete do it.
 
-import { join, resolve } from "node:path";
+import { join, resolve } from "../path.ts";
 import type { Syscalls } from "../../ffi/syscalls.ts";
 import { openPty, sendFd } from "../../ffi/console.ts";
 import { UruncError } from "../errors.ts";
@@ -79,7 +79,7 @@ export async function createContainer(
     throw new UruncError("process.terminal is true but no --console-socket was given");
   }
   // Fail on anything the plan can tell (unsupported combination, missing monitor) before creating anything.
-  await preflightPlan(spec, config, opts.id, rootfs, opts.configPath);
+  const planInputs = await preflightPlan(spec, config, opts.id, rootfs, opts.configPath);
 
   const dir = createContainerDir(opts.root, opts.id);
   const state: ContainerState = {
@@ -97,6 +97,8 @@ export async function createContainer(
     namespaces,
     terminal: spec.process.terminal === true,
     hooks: spec.hooks ?? {},
+    spec,
+    planInputs,
   };
   let child: Deno.ChildProcess | null = null;
   // Held until create returns: start and delete wait, so neither sees a half-made container.
@@ -170,7 +172,6 @@ function spawnInit(
   const initArgs = ["--root", opts.root, "--log-format", opts.logOptions.format];
   if (opts.logOptions.path) initArgs.push("--log", opts.logOptions.path);
   if (opts.logOptions.debug) initArgs.push("--debug");
-  if (opts.configPath) initArgs.push("--config", opts.configPath);
   initArgs.push("init");
   if (spec.process.terminal) {
     // The master goes to the shim before the child exists; the child opens the

@@ -2,7 +2,6 @@
 
 import type { Hook, HookKind } from "../oci/spec.ts";
 import type { Logger } from "../log.ts";
-import { runHooks } from "../oci/hooks.ts";
 import { ociState, serializeState } from "../oci/state.ts";
 import type { ContainerState } from "./store.ts";
 import type { LiveStatus } from "./status.ts";
@@ -35,6 +34,8 @@ export async function runLifecycleHooks(
 ): Promise<void> {
   const list = hooks?.[kind] ?? [];
   if (list.length === 0) return;
+  // The runner (node:child_process and friends) loads only for a spec with hooks.
+  const { runHooks } = await import("../oci/hooks.ts");
   const status = opts.status ??
     (kind === "poststart" || kind === "startContainer" ? "running" : "created");
   const wrap = opts.spawnIn;

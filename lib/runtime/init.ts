@@ -3,20 +3,19 @@
 // monitor with execve, keeping its pid. It reports to `start` through the fifo:
 // a line "error: ..." on failure; EOF (the fd is close-on-exec) on success.
 
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { O } from "../../ffi/constants.ts";
 import type { Syscalls } from "../../ffi/syscalls.ts";
 import { describe, UruncError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { loadSpec, type OciSpec } from "../oci/spec.ts";
+import type { OciSpec } from "../oci/spec.ts";
 import { applyJail, isolateMounts } from "../host/jail.ts";
 import { networkRequest } from "../plan/network.ts";
-import { toPlanSpec } from "../plan/spec_input.ts";
 import type { NetworkInfo, PlanInput } from "../plan/types.ts";
 import { setupNetwork } from "../host/network/mod.ts";
 import { faultPoint } from "./fault.ts";
 import { runLifecycleHooks } from "./hooks.ts";
-import { gatherPlanInputs, planWithNetwork, refuseUnimplemented } from "./plan_inputs.ts";
+import { planWithNetwork, refuseUnimplemented } from "./plan_inputs.ts";
 import {
   appendLedger,
   containerDir,
@@ -31,7 +30,6 @@ export interface InitOptions {
   id: string;
   /** pty slave to make our controlling terminal and stdio (terminal containers). */
   console: string | null;
-  configPath: string | null;
 }
 
 export async function runInit(sys: Syscalls, log: Logger, opts: InitOptions): Promise<number> {
@@ -48,12 +46,11 @@ export async function runInit(sys: Syscalls, log: Logger, opts: InitOptions): Pr
     ({ state } = loadContainer(opts.root, opts.id));
     sys.setsid();
     if (opts.console) attachConsole(sys, opts.console);
-    spec = loadSpec(state.bundle);
+    spec = state.spec;
     if (spec.hostname && state.namespaces.some((n) => n.type === "uts" && !n.path)) {
       sys.sethostname(spec.hostname);
     }
-    // Everything the plan needs but the network, gathered while nobody waits.
-    inputs = await gatherPlanInputs(spec, state.config, state.id, state.rootfs, opts.configPath);
+    inputs = state.planInputs;
   } catch (err) {
     // Nobody waits on us yet: leave the reason where `start` will look for it;
     // start logs it as its error, so here it is only a warning (one error line per failure).
@@ -142,7 +139,7 @@ async function becomeMonitor(
     );
   } else {
     network = setupNetwork({
-      plan: networkRequest(toPlanSpec(spec)),
+      plan: networkRequest(inputs.spec),
       containerId: state.id,
       uid: user.uid,
       gid: user.gid,

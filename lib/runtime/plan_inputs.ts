@@ -1,9 +1,7 @@
 // Gather the plan's inputs (host config, host facts, spec) so the pure plan can
-// be built: by create's preflight, and by the init child, which gathers them
-// before `start` and only adds the network afterwards.
+// be built. create gathers them once and stores them with the state; the init
+// child only adds the network, so it never loads the TOML parser, zod or the probe.
 
-import { loadHostConfig } from "../config/host_config.ts";
-import { probeHostFacts } from "../host/probe.ts";
 import { buildPlan } from "../plan/build.ts";
 import { toPlanSpec } from "../plan/spec_input.ts";
 import type {
@@ -28,8 +26,9 @@ export async function gatherPlanInputs(
   /** Facts of another host (`urunc plan --facts`); probed here when absent. */
   given?: HostFacts,
 ): Promise<PlanInput> {
+  const { loadHostConfig } = await import("../config/host_config.ts");
   const host = await loadHostConfig(configPath, configPath !== null);
-  const facts = given ?? probeHostFacts(host, { rootfs });
+  const facts = given ?? (await import("../host/probe.ts")).probeHostFacts(host, { rootfs });
   return { containerId: id, spec: toPlanSpec(spec), config, host, facts };
 }
 
@@ -49,16 +48,18 @@ export function refuseUnimplemented(inputs: PlanInput, plan: LaunchPlan): void {
   }
 }
 
-/** Build the plan without network, only to fail early on what the plan can tell. */
+/**
+ * The plan's inputs, checked by building the plan without network: create fails
+ * early on anything the plan can tell, and stores these for the init child.
+ */
 export async function preflightPlan(
   spec: OciSpec,
   config: UnikernelConfig,
   id: string,
   rootfs: string,
   configPath: string | null,
-): Promise<LaunchPlan> {
+): Promise<PlanInput> {
   const inputs = await gatherPlanInputs(spec, config, id, rootfs, configPath);
-  const plan = planWithNetwork(inputs, null);
-  refuseUnimplemented(inputs, plan);
-  return plan;
+  refuseUnimplemented(inputs, planWithNetwork(inputs, null));
+  return inputs;
 }

@@ -2,7 +2,7 @@
 // then wait until it has exec'd the monitor (EOF after its "exec" line) or
 // reported why it could not.
 
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { O } from "../../ffi/constants.ts";
 import { POLLHUP, POLLIN, type Syscalls } from "../../ffi/syscalls.ts";
 import { SyscallError } from "../../ffi/libc.ts";

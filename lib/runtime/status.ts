@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { processState } from "../oci/state.ts";
 import { type ContainerState, EXEC_FIFO } from "./store.ts";
 

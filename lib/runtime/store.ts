@@ -1,10 +1,10 @@
 // Owns every byte under <root>/<id>/: state.json (written atomically), the
 // append-only resource ledger, the exec fifo and the per-container lock.
 
-import { join } from "node:path";
+import { join } from "../path.ts";
 import { UruncError } from "../errors.ts";
-import type { Hook, HookKind } from "../oci/spec.ts";
-import type { UnikernelConfig } from "../plan/types.ts";
+import type { Hook, HookKind, OciSpec } from "../oci/spec.ts";
+import type { PlanInput, UnikernelConfig } from "../plan/types.ts";
 import { validateContainerId } from "./container_id.ts";
 
 export const STATE_FILE = "state.json";
@@ -49,6 +49,12 @@ export interface ContainerState {
   terminal: boolean;
   /** The spec's hooks, validated at create: start and delete run theirs without re-reading the bundle. */
   hooks: Partial<Record<HookKind, Hook[]>>;
+  /**
+   * Decided once by create (validated spec; plan inputs with host config and
+   * facts): the init child applies them and never re-reads the bundle or host config.
+   */
+  spec: OciSpec;
+  planInputs: PlanInput;
 }
 
 export function containerDir(root: string, id: string): string {
