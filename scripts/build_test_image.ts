@@ -5,11 +5,13 @@
 //   urunc.json               urunc metadata for the linux/qemu test image (base64 values)
 //   urunc-test-image.tar     OCI layout: /kernel /initrd /urunc.json, Cmd ["/init"]
 //   busybox-image.tar        OCI layout: plain busybox, no urunc metadata (runc hand-off)
+//   *.docker.tar             the same two images as docker-archives (Docker 20.10 `docker load`)
+//   pause-image.tar          OCI layout: the pod sandbox image for the CRI test (.build/pause)
 //   test-image-info.json     what went in (kernel release, module order), for tests to print
 // Usage: deno run -A scripts/build_test_image.ts
 import { cpioNewc, type Entry } from "./image/archive.ts";
-import { ociLayoutTar } from "./image/oci.ts";
-import { BUSYBOX_IMAGE_REF, TEST_IMAGE_REF } from "./image/refs.ts";
+import { dockerArchiveTar, type ImageSpec, ociLayoutTar } from "./image/oci.ts";
+import { BUSYBOX_IMAGE_REF, PAUSE_IMAGE_REF, TEST_IMAGE_REF } from "./image/refs.ts";
 
 const repo = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const build = `${repo}/.build`;
@@ -216,28 +218,43 @@ async function main() {
   });
   writeAtomic(`${build}/urunc.json`, uruncJson);
 
-  writeAtomic(
-    `${build}/urunc-test-image.tar`,
-    await ociLayoutTar({
-      ref: TEST_IMAGE_REF,
-      cmd: ["/init"],
-      layer: [
-        { kind: "file", path: "kernel", data: vmlinux },
-        { kind: "file", path: "initrd", data: initrd },
-        { kind: "file", path: "urunc.json", data: enc.encode(uruncJson) },
-      ],
-    }),
-  );
+  const testImage: ImageSpec = {
+    ref: TEST_IMAGE_REF,
+    cmd: ["/init"],
+    layer: [
+      { kind: "file", path: "kernel", data: vmlinux },
+      { kind: "file", path: "initrd", data: initrd },
+      { kind: "file", path: "urunc.json", data: enc.encode(uruncJson) },
+    ],
+  };
+  const busyboxImage: ImageSpec = {
+    ref: BUSYBOX_IMAGE_REF,
+    cmd: ["/bin/sh", "-c", "echo hello-from-runc"],
+    layer: [
+      ...bin,
+      ...["dev", "proc", "sys", "etc", "root"].map((path): Entry => ({ kind: "dir", path })),
+      { kind: "dir", path: "tmp", mode: 0o1777 },
+    ],
+  };
+  writeAtomic(`${build}/urunc-test-image.tar`, await ociLayoutTar(testImage));
+  writeAtomic(`${build}/busybox-image.tar`, await ociLayoutTar(busyboxImage));
+  writeAtomic(`${build}/urunc-test-image.docker.tar`, await dockerArchiveTar(testImage));
+  writeAtomic(`${build}/busybox-image.docker.tar`, await dockerArchiveTar(busyboxImage));
 
+  let pause: Uint8Array;
+  try {
+    pause = Deno.readFileSync(`${build}/pause`);
+  } catch {
+    fail(`${build}/pause is missing: scripts/setup.sh builds it from scripts/image/pause.c`);
+  }
   writeAtomic(
-    `${build}/busybox-image.tar`,
+    `${build}/pause-image.tar`,
     await ociLayoutTar({
-      ref: BUSYBOX_IMAGE_REF,
-      cmd: ["/bin/sh", "-c", "echo hello-from-runc"],
+      ref: PAUSE_IMAGE_REF,
+      cmd: ["/pause"],
       layer: [
-        ...bin,
-        ...["dev", "proc", "sys", "etc", "root"].map((path): Entry => ({ kind: "dir", path })),
-        { kind: "dir", path: "tmp", mode: 0o1777 },
+        { kind: "file", path: "pause", data: pause, mode: 0o755 },
+        ...["dev", "proc", "sys", "etc"].map((path): Entry => ({ kind: "dir", path })),
       ],
     }),
   );
@@ -250,6 +267,7 @@ async function main() {
         modules: modules.map((m) => m.name),
         testImage: TEST_IMAGE_REF,
         busyboxImage: BUSYBOX_IMAGE_REF,
+        pauseImage: PAUSE_IMAGE_REF,
       },
       null,
       2,

@@ -11,8 +11,10 @@ build="$repo/.build"
 log="$build/setup.log"
 deno_version=2.9.6
 # qemu-system-x86 pulls seabios + ipxe-qemu (PC BIOS, virtio NIC option ROM) as Depends.
+# docker.io (Docker 20.10) and containernetworking-plugins (CNI for containerd's CRI plugin) are
+# for the Docker and Kubernetes CRI e2e tests; util-linux brings nsenter for them.
 packages=(containerd runc qemu-system-x86 busybox-static cpio e2fsprogs iproute2 kmod xz-utils
-  gcc libc6-dev ca-certificates)
+  gcc libc6-dev ca-certificates docker.io containernetworking-plugins util-linux)
 
 mkdir -p "$build"
 : >"$log"
@@ -52,7 +54,19 @@ fi
 if [[ ${#missing[@]} -gt 0 ]]; then
   step "installing ${missing[*]}"
   apt_update
+  # Packages must not start services here (docker.io would start a dockerd in the host's
+  # network namespace): without a policy-rc.d of the machine's own, deny for the install.
+  policy=/usr/sbin/policy-rc.d
+  if [[ ! -e $policy ]]; then
+    printf '#!/bin/sh\n# urunc setup.sh: no service starts while it installs packages.\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    trap 'rm -f "$policy"' EXIT
+  fi
   quiet apt-get install -y -q --no-install-recommends "${missing[@]}"
+  if [[ $(trap -p EXIT) == *policy* ]]; then
+    rm -f "$policy"
+    trap - EXIT
+  fi
 fi
 
 if [[ $(deno --version 2>/dev/null | head -n1) != "deno $deno_version "* ]]; then
@@ -86,6 +100,10 @@ fi
 step "building the fake monitor"
 quiet gcc -static -O2 -Wall -Wextra -o "$build/fake-monitor.tmp" "$repo/tests/fakes/fake_monitor.c"
 mv "$build/fake-monitor.tmp" "$build/fake-monitor"
+
+step "building the pod sandbox (pause) program"
+quiet gcc -static -O2 -Wall -Wextra -o "$build/pause.tmp" "$repo/scripts/image/pause.c"
+mv "$build/pause.tmp" "$build/pause"
 
 step "building the test images"
 t0=$SECONDS

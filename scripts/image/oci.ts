@@ -31,8 +31,8 @@ async function blob(mediaType: string, data: Uint8Array): Promise<Blob> {
 
 const descriptor = ({ mediaType, digest, size }: Blob) => ({ mediaType, digest, size });
 
-/** Returns the layout tar's bytes. */
-export async function ociLayoutTar(image: ImageSpec): Promise<Uint8Array> {
+/** The single uncompressed layer and the image config that names it (both formats share them). */
+async function layerAndConfig(image: ImageSpec): Promise<{ layer: Blob; config: Blob }> {
   // Uncompressed layer: its digest is also its diff_id, and import skips a gunzip.
   const layer = await blob("application/vnd.oci.image.layer.v1.tar", ustar(image.layer));
   const config = await blob(
@@ -48,6 +48,12 @@ export async function ociLayoutTar(image: ImageSpec): Promise<Uint8Array> {
       rootfs: { type: "layers", diff_ids: [layer.digest] },
     })),
   );
+  return { layer, config };
+}
+
+/** Returns the layout tar's bytes. */
+export async function ociLayoutTar(image: ImageSpec): Promise<Uint8Array> {
+  const { layer, config } = await layerAndConfig(image);
   const manifest = await blob(
     "application/vnd.oci.image.manifest.v1+json",
     encoder.encode(JSON.stringify({
@@ -78,5 +84,27 @@ export async function ociLayoutTar(image: ImageSpec): Promise<Uint8Array> {
       path: `blobs/sha256/${b.digest.slice("sha256:".length)}`,
       data: b.data,
     })),
+  ]);
+}
+
+/**
+ * The same image as a docker-archive (`docker save` format), which Docker 20.10's `docker load`
+ * reads (it does not read OCI layouts): manifest.json naming the config, the repo tag and the
+ * layer tar.
+ */
+export async function dockerArchiveTar(image: ImageSpec): Promise<Uint8Array> {
+  const { layer, config } = await layerAndConfig(image);
+  const hex = (b: Blob) => b.digest.slice("sha256:".length);
+  const manifest = [{
+    Config: `${hex(config)}.json`,
+    // Docker's familiar form: docker.io/library/x:t is shown and addressed as x:t.
+    RepoTags: [image.ref.replace(/^docker\.io\/(library\/)?/, "")],
+    Layers: [`${hex(layer)}/layer.tar`],
+  }];
+  return ustar([
+    { kind: "file", path: `${hex(config)}.json`, data: config.data },
+    { kind: "dir", path: hex(layer) },
+    { kind: "file", path: `${hex(layer)}/layer.tar`, data: layer.data },
+    { kind: "file", path: "manifest.json", data: encoder.encode(JSON.stringify(manifest)) },
   ]);
 }

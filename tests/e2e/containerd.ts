@@ -12,6 +12,18 @@
 //     await cd.stop();
 //   }
 import { run, type RunResult, waitFor } from "./helpers.ts";
+import {
+  alive,
+  cgroupDirs,
+  descendants,
+  exists,
+  listDir,
+  mountsUnder,
+  processes,
+  type ProcInfo,
+  removeShimSockets,
+  shimSockets,
+} from "./host_view.ts";
 
 export interface StartOptions {
   /** containerd namespace for ctr calls (default "urunc-e2e"). */
@@ -74,87 +86,6 @@ disabled_plugins = [
 [metrics]
   address = ""
 `;
-}
-
-interface ProcInfo {
-  pid: number;
-  ppid: number;
-  cmdline: string;
-}
-
-function processes(): ProcInfo[] {
-  const out: ProcInfo[] = [];
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      const cmdline = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).replaceAll("\0", " ");
-      out.push({ pid: Number(e.name), ppid, cmdline: cmdline.trim() });
-    } catch { /* exited meanwhile */ }
-  }
-  return out;
-}
-
-function descendants(roots: number[], all: ProcInfo[]): number[] {
-  const found = new Set<number>();
-  const queue = [...roots];
-  while (queue.length > 0) {
-    const pid = queue.pop()!;
-    for (const p of all) {
-      if (p.ppid === pid && !found.has(p.pid)) {
-        found.add(p.pid);
-        queue.push(p.pid);
-      }
-    }
-  }
-  return [...found];
-}
-
-/** Running or stopped, not a zombie (a reparented zombie may wait long for its reaper). */
-function alive(pid: number): boolean {
-  try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-}
-
-/** Mount points at or below dir, deepest first (so they can be unmounted in that order). */
-function mountsUnder(dir: string): string[] {
-  const unescape = (s: string) =>
-    s.replace(/\\([0-7]{3})/g, (_, o) => String.fromCharCode(parseInt(o, 8)));
-  return Deno.readTextFileSync("/proc/self/mountinfo").split("\n").filter(Boolean)
-    .map((l) => unescape(l.split(" ")[4]))
-    .filter((mp) => mp === dir || mp.startsWith(`${dir}/`))
-    .sort((a, b) => b.length - a.length);
-}
-
-function listDir(path: string): string[] {
-  try {
-    return [...Deno.readDirSync(path)].map((e) => e.name);
-  } catch {
-    return [];
-  }
-}
-
-const CGROUP_ROOT = "/sys/fs/cgroup";
-
-/** Cgroup directories for the namespace, in every hierarchy (v1 controllers, or v2 root). */
-function cgroupDirs(namespace: string): string[] {
-  const v2 = listDir(CGROUP_ROOT).includes("cgroup.controllers");
-  const bases = v2 ? [CGROUP_ROOT] : listDir(CGROUP_ROOT).map((c) => `${CGROUP_ROOT}/${c}`);
-  return bases.map((b) => `${b}/${namespace}`).filter(exists);
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export class Containerd {
@@ -316,18 +247,9 @@ export class Containerd {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    // Shim sockets live in /run/containerd/s/, outside our dir: a killed shim leaves its own.
-    const sockets = listDir(`${this.dir}/state/io.containerd.runtime.v2.task/${this.namespace}`)
-      .map((id) => {
-        try {
-          return Deno.readTextFileSync(`${this.bundle(id)}/address`).trim().replace(
-            /^unix:\/\//,
-            "",
-          );
-        } catch {
-          return undefined;
-        }
-      }).filter((s): s is string => s !== undefined);
+    const sockets = shimSockets(
+      `${this.dir}/state/io.containerd.runtime.v2.task/${this.namespace}`,
+    );
     const all = processes();
     const shims = this.shims().map((p) => p.pid);
     // Shims are subreapers: monitors and runtime children are their descendants.
@@ -357,11 +279,7 @@ export class Containerd {
     for (const mp of mountsUnder(this.dir)) {
       await run("umount", ["-l", mp]);
     }
-    for (const s of sockets) {
-      try {
-        if (s.startsWith("/run/containerd/s/")) Deno.removeSync(s);
-      } catch { /* the shim removed it on a clean exit */ }
-    }
+    removeShimSockets(sockets);
     for (const cg of cgroupDirs(this.namespace)) {
       // Leaf-first rmdir: only empty cgroups can go, so a live process keeps its own.
       for (const e of [...Deno.readDirSync(cg)].filter((e) => e.isDirectory)) {

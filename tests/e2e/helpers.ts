@@ -1,6 +1,6 @@
 // Shared e2e plumbing: where the artifacts built by scripts/setup.sh live, when e2e tests
 // may skip (and when they must fail instead), and small process helpers.
-export { BUSYBOX_IMAGE_REF, TEST_IMAGE_REF } from "../../scripts/image/refs.ts";
+export { BUSYBOX_IMAGE_REF, PAUSE_IMAGE_REF, TEST_IMAGE_REF } from "../../scripts/image/refs.ts";
 
 export const repoRoot = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 export const buildDir = `${repoRoot}/.build`;
@@ -11,6 +11,11 @@ export const artifacts = {
   initrd: `${buildDir}/initrd`,
   testImageTar: `${buildDir}/urunc-test-image.tar`,
   busyboxImageTar: `${buildDir}/busybox-image.tar`,
+  /** The same two images as docker-archives, for Docker 20.10's `docker load`. */
+  testImageDockerTar: `${buildDir}/urunc-test-image.docker.tar`,
+  busyboxImageDockerTar: `${buildDir}/busybox-image.docker.tar`,
+  /** The pod sandbox image for the CRI test (scripts/image/pause.c). */
+  pauseImageTar: `${buildDir}/pause-image.tar`,
   fakeMonitor: `${buildDir}/fake-monitor`,
   /** The urunc runtime binary: the from-source wrapper, or URUNC_BIN (e.g. a compiled one). */
   urunc: Deno.env.get("URUNC_BIN") ?? `${buildDir}/urunc`,
@@ -189,6 +194,11 @@ export class NetNs {
     const ns = new NetNs(name);
     await ns.exec(["ip", "link", "set", "lo", "up"]);
     return ns;
+  }
+
+  /** The namespace's bind mount, for `nsenter --net=PATH` and specs. */
+  get path(): string {
+    return `/run/netns/${this.name}`;
   }
 
   /** Runs argv inside the namespace; throws on failure. */
