@@ -38,6 +38,16 @@ export interface StartOptions {
   uruncConfig?: string | null;
   /** Extra environment for containerd (and so for the shims and the runtime). */
   env?: Record<string, string>;
+  /**
+   * Enables the CRI plugin with this configuration (TOML, given the temp dir), e.g. its
+   * runtimes and CNI. Default: the plugin is disabled.
+   */
+  cri?: (dir: string) => string;
+  /**
+   * Network namespace (a path) containerd runs in: with CRI, CNI builds its bridge and the pods'
+   * veths there, not in the machine's namespace. Default: the caller's.
+   */
+  netns?: string;
 }
 
 export const TCG_HOST_CONFIG = `[monitors.qemu]\naccel = "tcg"\n`;
@@ -58,14 +68,13 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-function config(dir: string): string {
-  // Only what a local `ctr run` needs: no CRI (CNI, network), no snapshotters that probe for
-  // btrfs/zfs/devmapper, no debug or metrics listeners.
+function config(dir: string, cri?: string): string {
+  // Only what a local `ctr run` needs: no CRI (CNI, network) unless asked for, no snapshotters
+  // that probe for btrfs/zfs/devmapper, no debug or metrics listeners.
   return `version = 2
 root = "${dir}/root"
 state = "${dir}/state"
-disabled_plugins = [
-  "io.containerd.grpc.v1.cri",
+disabled_plugins = [${cri === undefined ? `\n  "io.containerd.grpc.v1.cri",` : ""}
   "io.containerd.snapshotter.v1.btrfs",
   "io.containerd.snapshotter.v1.zfs",
   "io.containerd.snapshotter.v1.devmapper",
@@ -85,7 +94,7 @@ disabled_plugins = [
 
 [metrics]
   address = ""
-`;
+${cri ?? ""}`;
 }
 
 export class Containerd {
@@ -112,7 +121,7 @@ export class Containerd {
   static async start(opts: StartOptions = {}): Promise<Containerd> {
     // Short path: the socket path must fit in sun_path (108 bytes).
     const dir = Deno.makeTempDirSync({ dir: "/tmp", prefix: "urunc-e2e-" });
-    Deno.writeTextFileSync(`${dir}/config.toml`, config(dir));
+    Deno.writeTextFileSync(`${dir}/config.toml`, config(dir, opts.cri?.(dir)));
     Deno.mkdirSync(`${dir}/runtime-root`);
     const level = opts.logLevel ?? "info";
     const env: Record<string, string> = { ...opts.env };
@@ -121,15 +130,18 @@ export class Containerd {
       Deno.writeTextFileSync(`${dir}/urunc.toml`, uruncConfig);
       env.URUNC_CONFIG = `${dir}/urunc.toml`;
     }
-    // sh only to redirect into the log file; exec keeps containerd's pid = the child's pid.
+    // sh only to redirect into the log file; exec keeps containerd's pid = the child's pid
+    // (nsenter execs containerd once in the namespace).
+    const enter = opts.netns ? `exec nsenter --net="$4" ` : "exec ";
     const child = new Deno.Command("sh", {
       args: [
         "-c",
-        `exec containerd --config "$1" --log-level "$2" >"$3" 2>&1`,
+        `${enter}containerd --config "$1" --log-level "$2" >"$3" 2>&1`,
         "sh",
         `${dir}/config.toml`,
         level,
         `${dir}/containerd.log`,
+        opts.netns ?? "",
       ],
       env,
       stdin: "null",

@@ -56,7 +56,7 @@ function errorLines(stderr: string): string[] {
 
 e2eTest(
   "docker: run, detached HTTP, stop, logs, bad urunc.json, slow prestart hook, host network, runc hand-off; nothing left",
-  ["testImageDockerTar", "busyboxImageDockerTar", "urunc"],
+  ["testImageDockerTar", "busyboxImageDockerTar", "urunc", "dockerd", "dockerClient"],
   async (t) => {
     const scratch = Deno.makeTempDirSync({ prefix: "urunc-dk-test-" });
     const hookMark = `${scratch}/hook-ran`;

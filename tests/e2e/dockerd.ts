@@ -12,7 +12,7 @@
 //     await dockerd.stop();
 //   }
 import { TCG_HOST_CONFIG } from "./containerd.ts";
-import { NetNs, run, type RunResult, waitFor } from "./helpers.ts";
+import { artifacts, NetNs, run, type RunResult, waitFor } from "./helpers.ts";
 import {
   alive,
   descendants,
@@ -25,8 +25,8 @@ import {
 import { dockerDaemonJson } from "./orchestrator_config.ts";
 
 /** Debian's client, matching the daemon (a newer `docker` may come first on PATH). */
-export const DOCKER = "/usr/bin/docker";
-const DOCKERD = "/usr/sbin/dockerd";
+const DOCKER = artifacts.dockerClient;
+const DOCKERD = artifacts.dockerd;
 
 /** Docker's bridge: the gateway address the test's bridge carries, so Docker uses its subnet. */
 export const BRIDGE_GATEWAY = "10.213.7.1";

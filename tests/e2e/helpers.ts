@@ -5,7 +5,7 @@ export { BUSYBOX_IMAGE_REF, PAUSE_IMAGE_REF, TEST_IMAGE_REF } from "../../script
 export const repoRoot = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 export const buildDir = `${repoRoot}/.build`;
 
-/** Everything scripts/setup.sh builds that e2e tests may need. */
+/** Everything scripts/setup.sh builds or installs that e2e tests may need. */
 export const artifacts = {
   vmlinux: `${buildDir}/vmlinux`,
   initrd: `${buildDir}/initrd`,
@@ -16,6 +16,11 @@ export const artifacts = {
   busyboxImageDockerTar: `${buildDir}/busybox-image.docker.tar`,
   /** The pod sandbox image for the CRI test (scripts/image/pause.c). */
   pauseImageTar: `${buildDir}/pause-image.tar`,
+  /** Debian's docker.io (Docker 20.10): the daemon and its matching client. */
+  dockerd: "/usr/sbin/dockerd",
+  dockerClient: "/usr/bin/docker",
+  /** Debian's containernetworking-plugins, for containerd's CRI plugin. */
+  cniBridge: "/usr/lib/cni/bridge",
   fakeMonitor: `${buildDir}/fake-monitor`,
   /** The urunc runtime binary: the from-source wrapper, or URUNC_BIN (e.g. a compiled one). */
   urunc: Deno.env.get("URUNC_BIN") ?? `${buildDir}/urunc`,
