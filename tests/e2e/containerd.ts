@@ -17,16 +17,21 @@ import {
   cgroupDirs,
   descendants,
   exists,
+  killAndWait,
   listDir,
   mountsUnder,
   processes,
   type ProcInfo,
   removeShimSockets,
   shimSockets,
+  stopChild,
 } from "./host_view.ts";
 
 export interface StartOptions {
-  /** containerd namespace for ctr calls (default "urunc-e2e"). */
+  /**
+   * containerd namespace for ctr calls. Default: "urunc-e2e-<random>", unique because it names
+   * machine-global things (the containers' cgroups /<namespace>/<id>) that parallel runs share.
+   */
   namespace?: string;
   /** containerd log level (default "info"; the log is containerd.log in the temp dir). */
   logLevel?: string;
@@ -148,7 +153,9 @@ export class Containerd {
       stdout: "null",
       stderr: "null",
     }).spawn();
-    const cd = new Containerd(dir, opts.namespace ?? "urunc-e2e", child);
+    // The temp dir's random suffix makes the namespace as unique as the dir.
+    const namespace = opts.namespace ?? `urunc-e2e-${dir.slice(-8)}`;
+    const cd = new Containerd(dir, namespace, child);
     let exited = false;
     child.status.then(() => exited = true);
     try {
@@ -262,32 +269,11 @@ export class Containerd {
     const sockets = shimSockets(
       `${this.dir}/state/io.containerd.runtime.v2.task/${this.namespace}`,
     );
-    const all = processes();
     const shims = this.shims().map((p) => p.pid);
-    // Shims are subreapers: monitors and runtime children are their descendants.
-    const doomed = [...descendants(shims, all), ...shims];
-    for (const pid of doomed) {
-      try {
-        Deno.kill(pid, "SIGKILL");
-      } catch { /* gone */ }
-    }
-    try {
-      this.#child.kill("SIGTERM");
-    } catch { /* already exited */ }
-    const killer = setTimeout(() => {
-      try {
-        this.#child.kill("SIGKILL");
-      } catch { /* exited */ }
-    }, 10_000);
-    await this.#child.status;
-    clearTimeout(killer);
-    // Their cgroups can only be removed once they are gone; stragglers show in leftovers().
-    await waitFor(
-      "killed processes to exit",
-      () => doomed.every((p) => !alive(p)) || undefined,
-      10_000,
-    )
-      .catch(() => {});
+    // Shims are subreapers: monitors and runtime children are their descendants. Their
+    // cgroups can only be removed once they are gone; stragglers show in leftovers().
+    await killAndWait([...descendants(shims, processes()), ...shims]);
+    await stopChild(this.#child, 10_000);
     for (const mp of mountsUnder(this.dir)) {
       await run("umount", ["-l", mp]);
     }

@@ -16,11 +16,13 @@ import { artifacts, NetNs, run, type RunResult, waitFor } from "./helpers.ts";
 import {
   alive,
   descendants,
+  killAndWait,
   listDir,
   mountsUnder,
   processes,
   removeShimSockets,
   shimSockets,
+  stopChild,
 } from "./host_view.ts";
 import { dockerDaemonJson } from "./orchestrator_config.ts";
 
@@ -270,24 +272,8 @@ export class Dockerd {
     const sockets = shimSockets(
       `${this.dir}/exec/containerd/daemon/io.containerd.runtime.v2.task/moby`,
     );
-    try {
-      this.#child.kill("SIGTERM");
-    } catch { /* already exited */ }
-    const killer = setTimeout(() => {
-      try {
-        this.#child.kill("SIGKILL");
-      } catch { /* exited */ }
-    }, 20_000);
-    await this.#child.status;
-    clearTimeout(killer);
-    const doomed = [...this.#containerProcesses(), ...daemons.filter(alive)];
-    for (const pid of doomed) {
-      try {
-        Deno.kill(pid, "SIGKILL");
-      } catch { /* gone */ }
-    }
-    await waitFor("killed processes to exit", () => doomed.every((p) => !alive(p)) || undefined)
-      .catch(() => {});
+    await stopChild(this.#child, 20_000);
+    await killAndWait([...this.#containerProcesses(), ...daemons.filter(alive)]);
     removeShimSockets(sockets);
     for (const mp of mountsUnder(this.dir)) await run("umount", ["-l", mp]);
     await this.netns.destroy();

@@ -1,6 +1,7 @@
 // What the e2e daemons (containerd, dockerd) leave on the machine, read from /proc and the
-// file system: processes, mounts, directories and cgroups. Read-only; the daemons' stop()
-// methods do the removing.
+// file system: processes, mounts, directories and cgroups; and the two ways their stop()
+// methods end processes.
+import { waitFor } from "./helpers.ts";
 
 export interface ProcInfo {
   pid: number;
@@ -130,4 +131,29 @@ export function netnsHolders(inode: number): string[] {
     if (fields[3] === name) found.push(`mount ${fields[4]} pins ${name}`);
   }
   return found;
+}
+
+/** SIGTERM, then SIGKILL after graceMs; resolves once the child has exited. */
+export async function stopChild(child: Deno.ChildProcess, graceMs: number): Promise<void> {
+  try {
+    child.kill("SIGTERM");
+  } catch { /* already exited */ }
+  const killer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* exited */ }
+  }, graceMs);
+  await child.status;
+  clearTimeout(killer);
+}
+
+/** SIGKILLs every pid and waits (10 s at most) until none is alive; stragglers stay visible. */
+export async function killAndWait(pids: number[]): Promise<void> {
+  for (const pid of pids) {
+    try {
+      Deno.kill(pid, "SIGKILL");
+    } catch { /* gone */ }
+  }
+  await waitFor("killed processes to exit", () => pids.every((p) => !alive(p)) || undefined, 10_000)
+    .catch(() => {});
 }
