@@ -178,7 +178,11 @@ e2eTest(
           const annotations = verbose.runtimeSpec.annotations;
           assert.equal(annotations["com.urunc.unikernel.hypervisor"], "qemu");
           assert.equal(annotations["io.kubernetes.cri.container-type"], "sandbox");
-          assert.equal(Deno.readTextFileSync(`/proc/${pid}/cmdline`), "/pause\0");
+          // runc start returns once it released `runc init`, which then execs /pause.
+          await waitFor("runc init to exec /pause", () => {
+            const cmdline = Deno.readTextFileSync(`/proc/${pid}/cmdline`);
+            return cmdline === "runc\0init\0" ? undefined : cmdline;
+          }).then((cmdline) => assert.equal(cmdline, "/pause\0"));
           // runc's own state file (urunc's has no init_process_pid): runc ran the sandbox.
           const state = JSON.parse(
             Deno.readTextFileSync(`${containerd.runtimeRoot}/k8s.io/${podId}/state.json`),
@@ -231,6 +235,24 @@ e2eTest(
           assert.match(body, /200 OK/);
           // Seconds after RunPodSandbox: the sandbox must still be Ready (it went NotReady when
           // urunc booted the pause container under qemu).
+          assert.equal((await client.podSandboxStatus(podId)).status.state, "SANDBOX_READY");
+        },
+      );
+
+      await t.step(
+        "a container whose kernel annotation names a missing file: StartContainer fails, naming it",
+        async () => {
+          const bad = await client.createContainer(podId, {
+            metadata: { name: "no-kernel", attempt: 0 },
+            image: { image: TEST_IMAGE_REF },
+            annotations: { "com.urunc.unikernel.binary": "/no-such-kernel" },
+            logPath: "no-kernel/0.log",
+          }, podConfig);
+          await assert.rejects(
+            client.startContainer(bad),
+            /invalid annotation "com\.urunc\.unikernel\.binary": \/no-such-kernel /,
+          );
+          await client.removeContainer(bad);
           assert.equal((await client.podSandboxStatus(podId)).status.state, "SANDBOX_READY");
         },
       );

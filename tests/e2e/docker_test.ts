@@ -61,7 +61,7 @@ function errorLines(stderr: string): string[] {
 
 e2eTest(
   "docker: run, detached HTTP, stop, logs, bad urunc.json, slow prestart hook, host network, runc hand-off; nothing left",
-  ["testImageDockerTar", "busyboxImageDockerTar", "urunc", "dockerd", "dockerClient"],
+  ["testImageDockerTar", "busyboxImageDockerTar", "uruncJson", "urunc", "dockerd", "dockerClient"],
   async (t) => {
     const scratch = Deno.makeTempDirSync({ prefix: "urunc-dk-test-" });
     const hookMark = `${scratch}/hook-ran`;
@@ -181,28 +181,51 @@ e2eTest(
         },
       );
 
+      /** `FROM base` + /urunc.json, with the classic builder (no BuildKit image, no RUN). */
+      const imageWithUruncJson = async (tag: string, base: string, uruncJson: string) => {
+        const ctx = Deno.makeTempDirSync({ dir: scratch });
+        Deno.writeTextFileSync(`${ctx}/urunc.json`, uruncJson);
+        Deno.writeTextFileSync(`${ctx}/Dockerfile`, `FROM ${base}\nCOPY urunc.json /urunc.json\n`);
+        const build = await dockerd.docker(["build", "-q", "-t", tag, ctx], {
+          env: { DOCKER_BUILDKIT: "0" },
+        });
+        assert.equal(build.code, 0, build.stderr);
+      };
+
+      /** docker run fails before any VM runs, with exactly one error line; returns it. */
+      const failsWithOneLine = async (image: string): Promise<string> => {
+        const r = await dockerd.docker(["run", "--rm", "--runtime", HANDLER, image]);
+        assert.notEqual(r.code, 0);
+        assert.equal(r.stdout, "", "no VM ran");
+        const lines = errorLines(r.stderr);
+        assert.equal(lines.length, 1, r.stderr);
+        await clean();
+        return lines[0];
+      };
+
       await t.step(
         "a bad /urunc.json in the image fails docker run with one clear line",
         async () => {
-          const ctx = `${scratch}/bad-image`;
-          Deno.mkdirSync(ctx);
-          Deno.writeTextFileSync(`${ctx}/urunc.json`, '{"com.urunc.unikernel.hypervisor": ');
-          Deno.writeTextFileSync(
-            `${ctx}/Dockerfile`,
-            `FROM ${IMAGE}\nCOPY urunc.json /urunc.json\n`,
+          await imageWithUruncJson(
+            "urunc-bad:latest",
+            IMAGE,
+            '{"com.urunc.unikernel.hypervisor": ',
           );
-          // The classic builder: no BuildKit image to pull, nothing to run (COPY only).
-          const build = await dockerd.docker(["build", "-q", "-t", "urunc-bad:latest", ctx], {
-            env: { DOCKER_BUILDKIT: "0" },
-          });
-          assert.equal(build.code, 0, build.stderr);
-          const r = await dockerd.docker(["run", "--rm", "--runtime", HANDLER, "urunc-bad:latest"]);
-          assert.notEqual(r.code, 0);
-          const lines = errorLines(r.stderr);
-          assert.equal(lines.length, 1, r.stderr);
-          assert.match(lines[0], /OCI runtime create failed: .*\/urunc\.json: not JSON/);
-          assert.equal(r.stdout, "", "no VM ran");
-          await clean();
+          const line = await failsWithOneLine("urunc-bad:latest");
+          assert.match(line, /OCI runtime create failed: .*\/urunc\.json: not JSON/);
+        },
+      );
+
+      await t.step(
+        "an image without the kernel its urunc.json names fails create, naming key and path",
+        async () => {
+          const uruncJson = Deno.readTextFileSync(artifacts.uruncJson);
+          await imageWithUruncJson("urunc-nokernel:latest", BUSYBOX, uruncJson);
+          const line = await failsWithOneLine("urunc-nokernel:latest");
+          assert.match(
+            line,
+            /OCI runtime create failed: invalid key "com\.urunc\.unikernel\.binary" in \S+\/urunc\.json: \/kernel /,
+          );
         },
       );
 

@@ -9,6 +9,8 @@ export const buildDir = `${repoRoot}/.build`;
 export const artifacts = {
   vmlinux: `${buildDir}/vmlinux`,
   initrd: `${buildDir}/initrd`,
+  /** The test image's /urunc.json (linux on qemu, /kernel and /initrd). */
+  uruncJson: `${buildDir}/urunc.json`,
   testImageTar: `${buildDir}/urunc-test-image.tar`,
   busyboxImageTar: `${buildDir}/busybox-image.tar`,
   /** The same two images as docker-archives, for Docker 20.10's `docker load`. */
