@@ -57,13 +57,15 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   # Packages must not start services here (docker.io would start a dockerd in the host's
   # network namespace): without a policy-rc.d of the machine's own, deny for the install.
   policy=/usr/sbin/policy-rc.d
+  own_policy=0
   if [[ ! -e $policy ]]; then
     printf '#!/bin/sh\n# urunc setup.sh: no service starts while it installs packages.\nexit 101\n' >"$policy"
     chmod 755 "$policy"
+    own_policy=1
     trap 'rm -f "$policy"' EXIT
   fi
   quiet apt-get install -y -q --no-install-recommends "${missing[@]}"
-  if [[ $(trap -p EXIT) == *policy* ]]; then
+  if [[ $own_policy -eq 1 ]]; then
     rm -f "$policy"
     trap - EXIT
   fi
