@@ -181,7 +181,8 @@ e2eTest(
           // runc start returns once it released `runc init`, which then execs /pause.
           await waitFor("runc init to exec /pause", () => {
             const cmdline = Deno.readTextFileSync(`/proc/${pid}/cmdline`);
-            return cmdline === "runc\0init\0" ? undefined : cmdline;
+            // Read mid-exec, the cmdline can also be empty.
+            return cmdline === "runc\0init\0" || cmdline === "" ? undefined : cmdline;
           }).then((cmdline) => assert.equal(cmdline, "/pause\0"));
           // runc's own state file (urunc's has no init_process_pid): runc ran the sandbox.
           const state = JSON.parse(
