@@ -157,3 +157,10 @@ export async function killAndWait(pids: number[]): Promise<void> {
   await waitFor("killed processes to exit", () => pids.every((p) => !alive(p)) || undefined, 10_000)
     .catch(() => {});
 }
+
+/** Whether the process has a handler for signal number sig (SigCgt in /proc/PID/status). */
+export function catchesSignal(pid: number, sig: number): boolean {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const caught = BigInt(`0x${status.match(/^SigCgt:\s*([0-9a-f]+)$/m)?.[1] ?? "0"}`);
+  return (caught & (1n << BigInt(sig - 1))) !== 0n;
+}

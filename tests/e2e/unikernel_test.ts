@@ -2,6 +2,7 @@
 // Debian kernel + busybox initrd from an OCI image under qemu (TCG).
 import assert from "node:assert/strict";
 import { Containerd } from "./containerd.ts";
+import { catchesSignal } from "./host_view.ts";
 import {
   artifacts,
   BUSYBOX_IMAGE_REF,
@@ -91,7 +92,11 @@ e2eTest(
           });
           assert.equal(r.code, 0, `ctr run -d failed: ${r.stderr}\n${cd.logTail()}`);
           const ls = await cd.ctr(["task", "ls"]);
-          assert.match(ls.stdout, /uk-detached\s+\d+\s+RUNNING/);
+          const pid = Number(ls.stdout.match(/uk-detached\s+(\d+)\s+RUNNING/)?.[1]);
+          assert.ok(pid > 0, ls.stdout);
+          // The monitor is PID 1 of the container: until qemu has its SIGTERM handler, the
+          // kernel drops a SIGTERM sent from outside (as for any container's init).
+          await waitFor("qemu to catch SIGTERM", () => catchesSignal(pid, 15) || undefined);
           const kill = await cd.ctr(["task", "kill", "uk-detached"]);
           assert.equal(kill.code, 0, kill.stderr);
           await waitFor("the task to stop", async () => {
