@@ -6,16 +6,8 @@
 import assert from "node:assert/strict";
 import { Containerd } from "./containerd.ts";
 import { CriClient, type PodSandboxConfig } from "./cri/client.ts";
-import {
-  artifacts,
-  e2eTest,
-  NetNs,
-  PAUSE_IMAGE_REF,
-  run,
-  TEST_IMAGE_REF,
-  waitFor,
-} from "./helpers.ts";
-import { alive, listDir, netnsHolders, netnsInode } from "./host_view.ts";
+import { artifacts, e2eTest, NetNs, PAUSE_IMAGE_REF, TEST_IMAGE_REF, waitFor } from "./helpers.ts";
+import { listDir, netnsHolders, netnsInode } from "./host_view.ts";
 import { criRuntimeToml, HANDLER } from "./orchestrator_config.ts";
 
 const MARKER = "URUNC-TEST-GUEST: booted";
@@ -288,15 +280,11 @@ e2eTest(
         );
         assert.deepEqual(allocatedIps(containerd.dir), [], "the pod IP went back to the pool");
         assert.deepEqual(cgroupsUnder(cgroupParent), []);
-        const links = await run("ip", ["-n", node.name, "-o", "link", "show"]);
-        const names = links.stdout.split("\n").filter(Boolean).map((l) => l.split(": ")[1]);
-        assert.deepEqual(names.sort(), [bridge, "lo"].sort(), "no veth left on the node");
+        assert.deepEqual(await node.linkNames(), [bridge, "lo"].sort(), "no veth left on the node");
       });
     } finally {
       cri?.close();
-      const pid = cd?.pid;
       await cd?.stop();
-      if (pid !== undefined) await waitFor("containerd to exit", () => !alive(pid) || undefined);
       removeCgroups(cgroupParent);
       await node.destroy();
       Deno.removeSync(logDir, { recursive: true });

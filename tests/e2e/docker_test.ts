@@ -49,11 +49,6 @@ exec ${urunc} "$@"
 `;
 }
 
-async function linkNames(netns: string): Promise<string[]> {
-  const out = await run("ip", ["-n", netns, "-o", "link", "show"]);
-  return out.stdout.split("\n").filter(Boolean).map((l) => l.split(": ")[1]).sort();
-}
-
 /** The lines of Docker's stderr that are not empty. */
 function errorLines(stderr: string): string[] {
   return stderr.split("\n").filter((l) => l.trim() !== "");
@@ -243,7 +238,7 @@ e2eTest(
       await t.step(
         "--network host: the VM runs without network and the host netns is untouched",
         async () => {
-          const before = await linkNames(dockerd.netns.name);
+          const before = await dockerd.netns.linkNames();
           const r = await dockerd.docker(
             ["run", "-d", "--name", "hostnet", "--network", "host", "--runtime", HANDLER, IMAGE],
           );
@@ -260,7 +255,7 @@ e2eTest(
           );
           assert.doesNotMatch(logs, /ip=/, "no guest network configured");
           // Names, not flags: the bridge's carrier comes and goes with the other containers.
-          assert.deepEqual(await linkNames(dockerd.netns.name), before, "no tap on the host");
+          assert.deepEqual(await dockerd.netns.linkNames(), before, "no tap on the host");
           const qdiscs = await run("tc", ["-n", dockerd.netns.name, "qdisc", "show"]);
           assert.doesNotMatch(qdiscs.stdout, /ingress/, "no tc mirroring on the host's NICs");
           const nic = await run("ip", [

@@ -244,9 +244,7 @@ export class Dockerd {
         found.push(`mount ${mp}`);
       }
     }
-    const links = await run("ip", ["-n", this.netns.name, "-o", "link", "show"]);
-    for (const line of links.stdout.split("\n").filter(Boolean)) {
-      const name = line.split(": ")[1]?.split("@")[0];
+    for (const name of await this.netns.linkNames()) {
       if (!["lo", this.bridge, HOST_NIC.name, HOST_NIC.peer].includes(name)) {
         found.push(`link ${name}`);
       }

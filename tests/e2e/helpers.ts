@@ -213,6 +213,13 @@ export class NetNs {
     return must("ip", ["netns", "exec", this.name, ...argv]);
   }
 
+  /** Names of the namespace's links, sorted, without the "@peer" suffix of a veth. */
+  async linkNames(): Promise<string[]> {
+    const out = await this.exec(["ip", "-o", "link", "show"]);
+    return out.stdout.split("\n").filter(Boolean).map((l) => l.split(": ")[1].split("@")[0])
+      .sort();
+  }
+
   /** A tap owned by this namespace, up, with a host-side address (e.g. "10.4.0.1/24"). */
   async addTap(tap: string, cidr: string): Promise<void> {
     await this.exec(["ip", "tuntap", "add", "dev", tap, "mode", "tap"]);
