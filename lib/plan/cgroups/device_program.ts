@@ -78,8 +78,15 @@ export function deviceProgram(rules: readonly DeviceRule[]): Uint8Array {
     insn(LDX_W, 4, 1, 4, 0), // r4 = major
     insn(LDX_W, 5, 1, 8, 0), // r5 = minor
   ];
-  for (const d of [...rules].reverse()) prog.push(...ruleBlock(d));
-  prog.push(insn(MOV64_IMM, 0, 0, 0, 1), insn(EXIT, 0, 0, 0, 0));
+  let decided = false;
+  for (const d of [...rules].reverse()) {
+    const block = ruleBlock(d);
+    prog.push(...block);
+    // A rule matching every request ends the program: the verifier refuses unreachable code.
+    decided = block.length === 2;
+    if (decided) break;
+  }
+  if (!decided) prog.push(insn(MOV64_IMM, 0, 0, 0, 1), insn(EXIT, 0, 0, 0, 0));
   const out = new Uint8Array(prog.length * 8);
   const v = new DataView(out.buffer);
   prog.forEach((x, i) => {

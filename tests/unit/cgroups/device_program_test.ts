@@ -93,3 +93,9 @@ Deno.test("the reference model: last match wins, deny-all then allow-list", () =
   assert.equal(deviceAllowed(rules, { type: "c", major: 1, minor: 5, access: "r" }), false);
   assert.equal(deviceAllowed([], { type: "b", major: 8, minor: 0, access: "rwm" }), true);
 });
+
+Deno.test("a rule matching every request ends the program (the verifier refuses dead code)", () => {
+  // 6 loads, then deny-all's two instructions, and no default after it
+  assert.equal(deviceProgram([{ allow: false }]).length / 8, 8);
+  assert.equal(deviceProgram([{ allow: false }, { allow: true, type: "c" }]).length / 8, 12);
+});
