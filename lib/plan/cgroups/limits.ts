@@ -126,7 +126,7 @@ export function planLimits(input: LimitInput): LimitPlan {
       w("memory.oom_control", 1);
     }
     for (const k of ["kernel", "kernelTCP"] as const) {
-      if (mem[k] !== undefined && mem[k] !== null) {
+      if (mem[k] !== undefined && mem[k] !== null && mem[k] !== 0) {
         warnings.push(
           `linux.resources.memory.${k} is deprecated by the kernel and not applied (as runc)`,
         );
