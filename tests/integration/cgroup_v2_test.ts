@@ -8,6 +8,10 @@ import { realCgroupFs } from "../../lib/host/cgroups/fs.ts";
 import { parseLayout } from "../../lib/plan/cgroups/hierarchy.ts";
 import { deviceProgram } from "../../lib/plan/cgroups/device_program.ts";
 import { isRoot } from "../helpers/subreaper.ts";
+import { applyLimits, createCgroupDirs, joinCgroups } from "../../lib/host/cgroups/manager.ts";
+import { isFrozen, setFrozen } from "../../lib/host/cgroups/freezer.ts";
+import { removeContainerCgroups } from "../../lib/host/cgroups/cleanup.ts";
+import { silentLogger } from "../../lib/log.ts";
 
 const unified = isRoot()
   ? parseLayout(
@@ -57,5 +61,68 @@ exit 0`;
         await new Promise((r) => setTimeout(r, 10));
       }
     }
+  },
+});
+
+Deno.test({
+  name:
+    "v2 code paths on the real cgroup2 mount: mkdir, device program, join, freeze/thaw, removal",
+  ignore: unified === undefined,
+  async fn() {
+    const fs = realCgroupFs(realSyscalls);
+    const layout = { version: 2 as const, hierarchies: [unified!] };
+    const top = `urunc-test-v2-${crypto.randomUUID().slice(0, 8)}`;
+    const made: { dir: string }[] = [];
+    const dirs = createCgroupDirs(fs, layout, `/${top}/c1`, {
+      creating: (dir) => made.push({ dir }),
+      existed: () => assert.fail("fresh directories"),
+    });
+    const cg = {
+      version: 2 as const,
+      path: `/${top}/c1`,
+      dirs,
+      guestMemoryMiB: 0,
+      memoryOverheadMiB: 0,
+    };
+    const child = new Deno.Command("sh", {
+      args: ["-c", "while :; do :; done"],
+      stdout: "null",
+    }).spawn();
+    try {
+      applyLimits(fs, cg, {
+        writes: [],
+        deviceProgram: deviceProgram([{ allow: false }, {
+          allow: true,
+          type: "c",
+          major: 1,
+          minor: 3,
+        }]),
+        warnings: [],
+      });
+      joinCgroups(fs, cg, child.pid);
+      assert.equal(fs.read(`${dirs[0].dir}/cgroup.procs`)?.trim(), String(child.pid));
+      const usage = () => /usage_usec (\d+)/.exec(fs.read(`${dirs[0].dir}/cpu.stat`) ?? "")?.[1];
+      await setFrozen(fs, cg, true);
+      assert.ok(isFrozen(fs, cg));
+      const frozen = usage();
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(usage(), frozen, "a frozen busy loop uses no CPU");
+      await setFrozen(fs, cg, false);
+      while (usage() === frozen) await new Promise((r) => setTimeout(r, 10));
+      assert.ok(!isFrozen(fs, cg));
+    } finally {
+      child.kill("SIGKILL");
+      await child.status;
+    }
+    const problems = await removeContainerCgroups(
+      realSyscalls(),
+      fs,
+      silentLogger,
+      "c1",
+      cg,
+      made,
+    );
+    assert.deepEqual(problems, []);
+    assert.ok(!fs.exists(join(unified!.mount, top)), "no directory left");
   },
 });
