@@ -303,3 +303,44 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "--systemd-cgroup: slice:prefix:name becomes the unit path, created and removed by urunc",
+  ignore: !ready,
+  async fn() {
+    becomeSubreaper();
+    const slice = `urunct${crypto.randomUUID().slice(0, 8)}`;
+    const e = setup("systemd", ["/init", "fake:sleep"], RESOURCES);
+    const file = join(e.bundle, "config.json");
+    const spec = JSON.parse(Deno.readTextFileSync(file));
+    spec.linux.cgroupsPath = `${slice}-pod1.slice:urunc:c1`;
+    Deno.writeTextFileSync(file, JSON.stringify(spec));
+    try {
+      const c = await uruncCreate([
+        "--systemd-cgroup",
+        ...e.g,
+        "create",
+        "--bundle",
+        e.bundle,
+        "c1",
+      ]);
+      await c.stdout.cancel();
+      await c.stderr.cancel();
+      assert.equal(c.code, 0, lastLogError(join(e.dir, "log.json")) ?? "");
+      const unit = `/${slice}.slice/${slice}-pod1.slice/urunc-c1.scope`;
+      assert.match(
+        Deno.readTextFileSync(`/proc/${pidOf(e)}/cgroup`),
+        new RegExp(`:memory:${unit}$`, "m"),
+      );
+      assert.equal(v1File("pids", unit, "pids.max"), "32");
+      const d = await urunc([...e.g, "delete", "--force", "c1"]);
+      assert.equal(d.code, 0, d.stderr);
+      assert.deepEqual(dirsNamed(`${slice}.slice`), []);
+    } finally {
+      await teardown(e);
+      for (const d of dirsNamed(`${slice}.slice`)) {
+        await new Deno.Command("find", { args: [d, "-depth", "-type", "d", "-delete"] }).output();
+      }
+    }
+  },
+});
