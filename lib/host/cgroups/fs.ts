@@ -49,7 +49,7 @@ export function realCgroupFs(sys: () => Syscalls): CgroupFs {
         return "removed";
       } catch (err) {
         if (err instanceof Deno.errors.NotFound) return "gone";
-        if (err instanceof Deno.errors.Busy || errCode(err) === "ENOTEMPTY") return "busy";
+        if (["EBUSY", "ENOTEMPTY"].includes(errCode(err))) return "busy";
         throw new UruncError(`cannot remove cgroup ${dir}: ${(err as Error).message}`);
       }
     },
