@@ -1,4 +1,3 @@
-import { realSyscalls } from "../../ffi/syscalls.ts";
 import { UruncError } from "../errors.ts";
 import { setFrozen } from "../host/cgroups/freezer.ts";
 import { realCgroupFs } from "../host/cgroups/fs.ts";
@@ -28,7 +27,7 @@ export function freezeCommand(frozen: boolean) {
         `cannot ${name} container ${id}: it has no cgroup (no linux.cgroupsPath)`,
       );
     }
-    await setFrozen(realCgroupFs(realSyscalls), state.cgroup, frozen);
+    await setFrozen(realCgroupFs(), state.cgroup, frozen);
     return 0;
   };
 }

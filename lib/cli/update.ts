@@ -1,6 +1,5 @@
 // `update [--resources FILE|-] [limit flags] ID`: the shim sends the whole
 // linux.resources as JSON on stdin; flags set single values as runc's do.
-import { realSyscalls } from "../../ffi/syscalls.ts";
 import { UruncError, UsageError } from "../errors.ts";
 import { realCgroupFs } from "../host/cgroups/fs.ts";
 import { applyLimits } from "../host/cgroups/manager.ts";
@@ -94,6 +93,6 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
   }
   const plan = planUpdate(res, state.cgroup);
   for (const w of plan.warnings) ctx.log.warn(w);
-  applyLimits(realCgroupFs(realSyscalls), state.cgroup, plan);
+  applyLimits(realCgroupFs(), state.cgroup, plan);
   return 0;
 }

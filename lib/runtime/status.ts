@@ -8,10 +8,6 @@ import { realCgroupFs } from "../host/cgroups/fs.ts";
 
 export type LiveStatus = "creating" | "created" | "running" | "paused" | "stopped";
 
-function noSyscalls(): never {
-  throw new Error("status reads cgroup files only");
-}
-
 /**
  * The status right now: the init child (later the monitor) must still be the
  * process we started (same start time, so a reused pid reads as stopped); the
@@ -26,7 +22,7 @@ export function liveStatus(state: ContainerState, dir: string): LiveStatus {
     return "created";
   } catch {
     // pause only freezes a running container
-    if (state.cgroup && isFrozen(realCgroupFs(noSyscalls), state.cgroup)) return "paused";
+    if (state.cgroup && isFrozen(realCgroupFs(), state.cgroup)) return "paused";
     return "running";
   }
 }

@@ -3,7 +3,7 @@
 // call in order. Errors name the file and the value.
 
 import { O } from "../../../ffi/constants.ts";
-import type { Syscalls } from "../../../ffi/syscalls.ts";
+import { realSyscalls, type Syscalls } from "../../../ffi/syscalls.ts";
 import { UruncError } from "../../errors.ts";
 
 export interface CgroupFs {
@@ -24,7 +24,8 @@ function errCode(err: unknown): string {
   return String((err as { code?: unknown } | null)?.code ?? "");
 }
 
-export function realCgroupFs(sys: () => Syscalls): CgroupFs {
+/** `sys` is only for bpf() (v2 device programs); libc is opened on first use. */
+export function realCgroupFs(sys: () => Syscalls = realSyscalls): CgroupFs {
   const enc = new TextEncoder();
   return {
     exists(dir) {
