@@ -170,7 +170,7 @@ function withCgroup(bundle: string, path: string): void {
   const file = join(bundle, "config.json");
   const spec = JSON.parse(Deno.readTextFileSync(file));
   spec.linux.cgroupsPath = path;
-  spec.linux.resources = { memory: { limit: 64 << 20 }, pids: { limit: 16 } };
+  spec.linux.resources = { memory: { limit: 64 << 20 }, pids: { limit: 32 } };
   Deno.writeTextFileSync(file, JSON.stringify(spec));
 }
 

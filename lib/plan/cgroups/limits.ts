@@ -10,6 +10,13 @@ import { deviceProgram } from "./device_program.ts";
 
 const MIB = 1024 * 1024;
 
+/**
+ * pids.max counts threads. Below this the init child (Deno, 7 threads measured
+ * while it waits) cannot start its own threads and dies before the monitor
+ * exists, an error nobody could read; qemu adds a few per vCPU.
+ */
+export const MIN_PIDS_LIMIT = 32;
+
 export interface CgroupWrite {
   /** File name inside the container's cgroup; its prefix names the v1 controller. */
   file: string;
@@ -169,7 +176,14 @@ export function planLimits(input: LimitInput): LimitPlan {
     if (cpu.mems) w("cpuset.mems", cpu.mems);
   }
 
-  if (r.pids) w("pids.max", r.pids.limit > 0 ? r.pids.limit : "max");
+  if (r.pids) {
+    if (r.pids.limit > 0 && r.pids.limit < MIN_PIDS_LIMIT) {
+      throw new UruncError(
+        `linux.resources.pids.limit ${r.pids.limit} is too low for a VM container: urunc's init and the monitor need at least ${MIN_PIDS_LIMIT} threads`,
+      );
+    }
+    w("pids.max", r.pids.limit > 0 ? r.pids.limit : "max");
+  }
 
   for (const h of r.hugepageLimits ?? []) {
     w(v2 ? `hugetlb.${h.pageSize}.max` : `hugetlb.${h.pageSize}.limit_in_bytes`, h.limit);

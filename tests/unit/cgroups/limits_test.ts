@@ -114,6 +114,11 @@ Deno.test("what a host cannot apply is an error naming the field", () => {
     [{ memory: { swap: 5 * MIB } }, 2, /memory.swap 5242880: on cgroup v2 it needs memory.limit/],
     [{ blockIO: { weight: 100 } }, 1, /linux.resources.blockIO cannot be applied/],
     [{ network: { classID: 7 } }, 2, /linux.resources.network cannot be applied/],
+    [
+      { pids: { limit: 8 } },
+      1,
+      /pids.limit 8 is too low for a VM container: .* at least 32 threads/,
+    ],
   ];
   for (const [r, v, want] of cases) assert.match(errorOf(() => writes(r, v)), want);
   // empty sections (as some engines send them) are not requests

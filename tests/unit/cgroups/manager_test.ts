@@ -15,7 +15,7 @@ const MIB = 1024 * 1024;
 const RES = {
   memory: { limit: 64 * MIB },
   cpu: { quota: 50000, period: 100000, cpus: "1" },
-  pids: { limit: 10 },
+  pids: { limit: 40 },
   devices: [{ allow: false }, { allow: true, type: "c" as const, major: 1, minor: 3 }],
 };
 
@@ -108,7 +108,7 @@ Deno.test("v1 host: ancestors then leaf in every hierarchy, each ledgered first;
     `write ${C}/cpu/default/c1/cpu.cfs_period_us 100000`,
     `write ${C}/cpu/default/c1/cpu.cfs_quota_us 50000`,
     `write ${C}/cpuset/default/c1/cpuset.cpus 1`,
-    `write ${C}/pids/default/c1/pids.max 10`,
+    `write ${C}/pids/default/c1/pids.max 40`,
     `write ${C}/devices/default/c1/devices.deny a *:* rwm`,
     `write ${C}/devices/default/c1/devices.allow c 1:3 rwm`,
     ...H.map((h) => `write ${C}/${h}/default/c1/cgroup.procs 4242`),
@@ -169,7 +169,7 @@ Deno.test("v2 host: controllers enabled down the path, limits, device program, j
     `write ${C}/kubepods/pod1/c1/memory.max ${80 * MIB}`,
     `write ${C}/kubepods/pod1/c1/cpu.max 50000 100000`,
     `write ${C}/kubepods/pod1/c1/cpuset.cpus 1`,
-    `write ${C}/kubepods/pod1/c1/pids.max 10`,
+    `write ${C}/kubepods/pod1/c1/pids.max 40`,
     `attach ${C}/kubepods/pod1/c1 ${
       (fs.ops.find((o) => o[0] === "attach") as [string, string, number])[2]
     }`,
