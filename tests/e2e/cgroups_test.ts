@@ -5,19 +5,12 @@
 import assert from "node:assert/strict";
 import { Containerd } from "./containerd.ts";
 import { artifacts, e2eTest, run, TEST_IMAGE_REF, waitFor } from "./helpers.ts";
-import { parseLayout } from "../../lib/plan/cgroups/hierarchy.ts";
+import { v1CgroupFile } from "../helpers/cgroups.ts";
 import { DEFAULT_MEMORY_OVERHEAD_MIB } from "../../lib/config/host_config.ts";
 
 const MIB = 1024 * 1024;
 
-function v1File(controller: string, path: string, file: string): string {
-  const h = parseLayout(
-    Deno.readTextFileSync("/proc/self/mountinfo"),
-    Deno.readTextFileSync("/proc/self/cgroup"),
-  ).hierarchies.find((x) => x.version === 1 && x.controllers.includes(controller));
-  if (!h) throw new Error(`no ${controller} hierarchy`);
-  return Deno.readTextFileSync(`${h.mount}${path}/${file}`).trim();
-}
+const v1File = v1CgroupFile;
 
 function ticks(log: string): number[] {
   return [...log.matchAll(/URUNC-TEST-GUEST: tick (\d+)/g)].map((m) => Number(m[1]));

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { realSyscalls } from "../../ffi/syscalls.ts";
 import { realCgroupFs } from "../../lib/host/cgroups/fs.ts";
-import { parseLayout } from "../../lib/plan/cgroups/hierarchy.ts";
+import { hostHierarchies } from "../helpers/cgroups.ts";
 import { deviceProgram } from "../../lib/plan/cgroups/device_program.ts";
 import { isRoot } from "../helpers/subreaper.ts";
 import { applyLimits, createCgroupDirs, joinCgroups } from "../../lib/host/cgroups/manager.ts";
@@ -13,12 +13,7 @@ import { isFrozen, setFrozen } from "../../lib/host/cgroups/freezer.ts";
 import { removeContainerCgroups } from "../../lib/host/cgroups/cleanup.ts";
 import { silentLogger } from "../../lib/log.ts";
 
-const unified = isRoot()
-  ? parseLayout(
-    Deno.readTextFileSync("/proc/self/mountinfo"),
-    Deno.readTextFileSync("/proc/self/cgroup"),
-  ).hierarchies.find((h) => h.version === 2)
-  : undefined;
+const unified = isRoot() ? hostHierarchies().find((h) => h.version === 2) : undefined;
 
 Deno.test({
   name: "a process in a cgroup with the device program opens only the allowed devices",

@@ -6,35 +6,17 @@ import { join } from "node:path";
 import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../helpers/bundle.ts";
 import { becomeSubreaper, isRoot } from "../helpers/subreaper.ts";
 import { lastLogError, testGlobals, urunc, uruncCreate } from "../helpers/urunc.ts";
-import { parseLayout } from "../../lib/plan/cgroups/hierarchy.ts";
+import { cgroupDirsAt, removeCgroupTree, v1CgroupFile } from "../helpers/cgroups.ts";
 
 const ready = isRoot();
 const MIB = 1024 * 1024;
 const OVERHEAD_MIB = 24;
 
-function layout() {
-  return parseLayout(
-    Deno.readTextFileSync("/proc/self/mountinfo"),
-    Deno.readTextFileSync("/proc/self/cgroup"),
-  );
-}
-
-/** Every directory of `top` (a unique top-level cgroup name) in every hierarchy. */
 function dirsNamed(top: string): string[] {
-  return layout().hierarchies.map((h) => join(h.mount, top)).filter((d) => {
-    try {
-      return Deno.statSync(d).isDirectory;
-    } catch {
-      return false;
-    }
-  });
+  return cgroupDirsAt(`/${top}`);
 }
 
-function v1File(controller: string, path: string, file: string): string {
-  const h = layout().hierarchies.find((x) => x.version === 1 && x.controllers.includes(controller));
-  assert.ok(h, `a ${controller} hierarchy`);
-  return Deno.readTextFileSync(join(h.mount, path, file)).trim();
-}
+const v1File = v1CgroupFile;
 
 interface Env {
   dir: string;
@@ -65,14 +47,7 @@ function setup(name: string, args: string[], linux: Record<string, unknown>): En
 
 async function teardown(e: Env) {
   await urunc([...e.g, "delete", "--force", "c1"]);
-  for (const d of dirsNamed(e.top).reverse()) {
-    try {
-      Deno.removeSync(join(d, "c1"));
-    } catch { /* gone */ }
-    try {
-      Deno.removeSync(d);
-    } catch { /* gone */ }
-  }
+  await removeCgroupTree(`/${e.top}`);
   Deno.removeSync(e.dir, { recursive: true });
 }
 
@@ -338,9 +313,7 @@ Deno.test({
       assert.deepEqual(dirsNamed(`${slice}.slice`), []);
     } finally {
       await teardown(e);
-      for (const d of dirsNamed(`${slice}.slice`)) {
-        await new Deno.Command("find", { args: [d, "-depth", "-type", "d", "-delete"] }).output();
-      }
+      await removeCgroupTree(`/${slice}.slice`);
     }
   },
 });

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../helpers/bundle.ts";
 import { becomeSubreaper, isRoot } from "../helpers/subreaper.ts";
 import { lastLogError, testGlobals, urunc, uruncCreate } from "../helpers/urunc.ts";
-import { parseLayout } from "../../lib/plan/cgroups/hierarchy.ts";
+import { cgroupDirsAt, removeCgroupTree } from "../helpers/cgroups.ts";
 
 const ready = isRoot();
 
@@ -131,7 +131,7 @@ for (const { point, start } of POINTS) {
           "kernel",
         ]);
         assert.notEqual(sh(["ip", "-n", netns, "link", "show", "tap0_urunc"]).code, 0, "no tap");
-        assert.deepEqual(cgroupDirs(cgroupTop), [], "no cgroup directory");
+        assert.deepEqual(cgroupDirsAt(`/${cgroupTop}`), [], "no cgroup directory");
         assert.doesNotMatch(
           sh(["tc", "-n", netns, "qdisc", "show", "dev", "eth0"]).out,
           /ingress/,
@@ -140,13 +140,7 @@ for (const { point, start } of POINTS) {
       } finally {
         await urunc(["--root", join(dir, "state"), "delete", "--force", "x1"]);
         dropNetns();
-        for (const d of cgroupDirs(cgroupTop).reverse()) {
-          for (const p of [join(d, "x1"), d]) {
-            try {
-              Deno.removeSync(p);
-            } catch { /* gone */ }
-          }
-        }
+        await removeCgroupTree(`/${cgroupTop}`);
         Deno.removeSync(dir, { recursive: true });
       }
     },
@@ -172,19 +166,4 @@ function withCgroup(bundle: string, path: string): void {
   spec.linux.cgroupsPath = path;
   spec.linux.resources = { memory: { limit: 64 << 20 }, pids: { limit: 32 } };
   Deno.writeTextFileSync(file, JSON.stringify(spec));
-}
-
-/** The directories named `top` in any cgroup hierarchy of this host. */
-function cgroupDirs(top: string): string[] {
-  const { hierarchies } = parseLayout(
-    Deno.readTextFileSync("/proc/self/mountinfo"),
-    Deno.readTextFileSync("/proc/self/cgroup"),
-  );
-  return hierarchies.map((h) => join(h.mount, top)).filter((d) => {
-    try {
-      return Deno.statSync(d).isDirectory;
-    } catch {
-      return false;
-    }
-  });
 }

@@ -19,19 +19,21 @@ const RES = {
   devices: [{ allow: false }, { allow: true, type: "c" as const, major: 1, minor: 3 }],
 };
 
+/** The hybrid layout's mount points under /sys/fs/cgroup, in mountinfo order. */
+const V1_HIERARCHIES = [
+  "cpu",
+  "cpuacct",
+  "cpuset",
+  "memory",
+  "devices",
+  "freezer",
+  "pids",
+  "systemd",
+  "unified",
+];
+
 function v1Fake(): FakeCgroupFs {
-  const mounts = [
-    "cpu",
-    "cpuacct",
-    "cpuset",
-    "memory",
-    "devices",
-    "freezer",
-    "pids",
-    "systemd",
-    "unified",
-  ]
-    .map((m) => `/sys/fs/cgroup/${m}`);
+  const mounts = V1_HIERARCHIES.map((m) => `/sys/fs/cgroup/${m}`);
   const fs = new FakeCgroupFs([
     ...mounts,
     "/sys/fs/cgroup/memory/process_api",
@@ -65,17 +67,7 @@ Deno.test("v1 host: ancestors then leaf in every hierarchy, each ledgered first;
     }),
   );
   joinCgroups(fs, cg, 4242);
-  const H = [
-    "cpu",
-    "cpuacct",
-    "cpuset",
-    "memory",
-    "devices",
-    "freezer",
-    "pids",
-    "systemd",
-    "unified",
-  ];
+  const H = V1_HIERARCHIES;
   assert.deepEqual(
     ledger,
     H.flatMap((h) => [`+/sys/fs/cgroup/${h}/default`, `+/sys/fs/cgroup/${h}/default/c1`]),
