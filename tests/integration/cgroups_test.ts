@@ -317,3 +317,50 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "pause/update/events on a container without a cgroup, and bad update input, say why",
+  ignore: !ready,
+  async fn() {
+    becomeSubreaper();
+    const e = setup("nocg", ["/init", "fake:sleep"], {});
+    const file = join(e.bundle, "config.json");
+    const spec = JSON.parse(Deno.readTextFileSync(file));
+    delete spec.linux.cgroupsPath;
+    Deno.writeTextFileSync(file, JSON.stringify(spec));
+    try {
+      const c = await create(e);
+      await c.stdout.cancel();
+      await c.stderr.cancel();
+      assert.equal((await urunc([...e.g, "start", "c1"])).code, 0);
+      const p = await urunc([...e.g, "pause", "c1"]);
+      assert.equal(p.code, 1);
+      assert.match(
+        p.stderr,
+        /cannot pause container c1: it has no cgroup \(no linux.cgroupsPath\)/,
+      );
+      const r = await urunc([...e.g, "resume", "c1"]);
+      assert.match(r.stderr, /container c1 is not paused \(it is running\)/);
+      const ev = await urunc([...e.g, "events", "--stats", "c1"]);
+      assert.match(ev.stderr, /container c1 has no cgroup/);
+      const bad = await urunc([...e.g, "update", "--resources", join(e.dir, "nope.json"), "c1"]);
+      assert.match(bad.stderr, /cannot read .*nope\.json/);
+      Deno.writeTextFileSync(join(e.dir, "r.json"), '{"pids": {"limit": "many"}}');
+      const field = await urunc([...e.g, "update", "--resources", join(e.dir, "r.json"), "c1"]);
+      assert.match(field.stderr, /invalid .*r\.json: field "pids.limit"/);
+      const usage = await urunc([...e.g, "update", "--memory", "lots", "c1"]);
+      assert.equal(usage.code, 2);
+      assert.match(usage.stderr, /invalid --memory "lots": expected bytes like 512m/);
+      const features = JSON.parse((await urunc(["features"])).stdout);
+      assert.deepEqual(features.linux.cgroup, {
+        v1: true,
+        v2: true,
+        systemd: true,
+        systemdUser: false,
+        rdma: false,
+      });
+    } finally {
+      await teardown(e);
+    }
+  },
+});
