@@ -17,9 +17,10 @@ export const DEFAULT_MEMORY_MIB = 256;
 export const DEFAULT_VCPUS = 1;
 
 /**
- * The monitor's own memory on top of the guest RAM, for the cgroup limit:
- * measured peaks (memory.max_usage_in_bytes less guest RAM) with headroom;
- * qemu under TCG keeps a translation cache that KVM does not need.
+ * The monitor's own memory on top of the guest RAM, for the cgroup limit. qemu
+ * under TCG measured 144 MiB resident outside guest RAM (libraries and the
+ * translation cache, which KVM does not need); firecracker and solo5 (not
+ * installed here) are estimates.
  */
 export const DEFAULT_MEMORY_OVERHEAD_MIB: Record<MonitorKind, number> = {
   qemu: 192,
