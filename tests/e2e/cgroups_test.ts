@@ -4,7 +4,8 @@
 // nothing is left afterwards, the cgroup directories included.
 import assert from "node:assert/strict";
 import { Containerd } from "./containerd.ts";
-import { artifacts, e2eTest, run, TEST_IMAGE_REF, waitFor } from "./helpers.ts";
+import { artifacts, e2eTest, TEST_IMAGE_REF, waitFor } from "./helpers.ts";
+import { shimUpdate } from "./shim_ttrpc.ts";
 import { v1CgroupFile } from "../helpers/cgroups.ts";
 import { DEFAULT_MEMORY_OVERHEAD_MIB } from "../../lib/config/host_config.ts";
 
@@ -113,34 +114,28 @@ e2eTest(
         );
       });
 
-      await t.step("update --resources - (the shim's call) changes the cgroup limits", async () => {
-        // ctr 1.6 has no `task update`; the runc shim's Update runs exactly this
-        // (docs/shim-protocol: global flags, cwd = bundle, resources JSON on stdin).
-        const u = await run(artifacts.urunc, [
-          "--root",
-          `${cd.runtimeRoot}/${namespace}`,
-          "--log",
-          `${cd.bundle(id)}/log.json`,
-          "--log-format",
-          "json",
-          "update",
-          "--resources",
-          "-",
-          id,
-        ], {
-          stdin: JSON.stringify({
+      await t.step(
+        "the shim's Task.Update (as containerd sends it) changes the limits",
+        async () => {
+          // ctr 1.6 has no `task update`: speak the shim's ttrpc API like containerd does;
+          // the shim runs `urunc update --resources - ID` with the JSON on stdin.
+          const address = Deno.readTextFileSync(`${cd.bundle(id)}/address`).trim();
+          await shimUpdate(address, id, {
             memory: { limit: 512 * MIB },
             cpu: { quota: 50000, period: 100000 },
-          }),
-          cwd: cd.bundle(id),
-        });
-        assert.equal(u.code, 0, u.stderr);
-        assert.equal(
-          v1File("memory", path, "memory.limit_in_bytes"),
-          String((512 + DEFAULT_MEMORY_OVERHEAD_MIB.qemu) * MIB),
-        );
-        assert.equal(v1File("cpu", path, "cpu.cfs_quota_us"), "50000");
-      });
+          });
+          assert.equal(
+            v1File("memory", path, "memory.limit_in_bytes"),
+            String((512 + DEFAULT_MEMORY_OVERHEAD_MIB.qemu) * MIB),
+          );
+          assert.equal(v1File("cpu", path, "cpu.cfs_quota_us"), "50000");
+          // a guest share below the booted RAM comes back as the shim's error, with urunc's reason
+          await assert.rejects(
+            shimUpdate(address, id, { memory: { limit: 128 * MIB } }),
+            /below the 256 MiB of RAM the guest booted with/,
+          );
+        },
+      );
 
       await t.step("kill and delete leave no cgroup behind", async () => {
         assert.equal((await cd.ctr(["task", "kill", "-s", "KILL", id])).code, 0);
