@@ -43,11 +43,13 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
     emit("stats", cgroupStats(cg.version, read));
     return 0;
   }
-  let ooms = oomKills(cg.version, read) ?? 0n;
-  while (liveStatus(state, dir) !== "stopped") {
+  // OOM kills since the container started count, also ones before this call.
+  let ooms = 0n;
+  for (;;) {
     const now = oomKills(cg.version, read) ?? 0n;
     if (now > ooms) emit("oom");
     ooms = now;
+    if (liveStatus(state, dir) === "stopped") break;
     emit("stats", cgroupStats(cg.version, read));
     await new Promise((r) => setTimeout(r, intervalMs));
   }

@@ -244,6 +244,10 @@ Deno.test({
         if (s.status === "stopped") break;
         await new Promise((r) => setTimeout(r, 50));
       }
+      // `events` reports the kill, then ends with the container
+      const ev = await urunc([...e.g, "events", "--interval", "50ms", "c1"]);
+      assert.equal(ev.code, 0, ev.stderr);
+      assert.deepEqual(JSON.parse(ev.stdout.trim().split("\n")[0]), { type: "oom", id: "c1" });
       const d = await urunc([...e.g, "delete", "c1"]);
       assert.equal(d.code, 0, d.stderr);
       const log = Deno.readTextFileSync(join(e.dir, "log.json"));
