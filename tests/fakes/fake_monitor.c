@@ -10,6 +10,7 @@
  *   fake:sleep    wait for a signal
  *   fake:tick     print "tick N" every 20 ms (progress a frozen cgroup stops)
  *   fake:alloc=N  touch N MiB of memory, then wait for a signal (the OOM killer's target)
+ *   fake:late-handlers=MS  (with another marker) install the SIGTERM/SIGINT handlers MS ms late
  *   (none)        exit 0
  * SIGTERM and SIGINT make it exit 0, as qemu does.
  *
@@ -113,6 +114,12 @@ static void on_signal(int sig) {
 }
 
 int main(int argc, char **argv) {
+  /* qemu installs its handlers only after a slow start; until then, as PID 1 of its
+   * namespace, it loses SIGTERM from outside. fake:late-handlers=MS plays that. */
+  for (int i = 1; i < argc; i++) {
+    const char *l = strstr(argv[i], "fake:late-handlers=");
+    if (l) usleep(1000 * atoi(l + strlen("fake:late-handlers=")));
+  }
   signal(SIGTERM, on_signal);
   signal(SIGINT, on_signal);
 
