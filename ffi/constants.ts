@@ -93,8 +93,30 @@ export const LOCK_NB = 4;
 
 /** Syscall numbers for calls glibc has no usable wrapper for. */
 export const SYS = Deno.build.arch === "aarch64"
-  ? { pivot_root: 41, close_range: 436, seccomp: 277, pidfd_open: 434, pidfd_send_signal: 424 }
-  : { pivot_root: 155, close_range: 436, seccomp: 317, pidfd_open: 434, pidfd_send_signal: 424 };
+  ? {
+    pivot_root: 41,
+    close_range: 436,
+    seccomp: 277,
+    pidfd_open: 434,
+    pidfd_send_signal: 424,
+    bpf: 280,
+  }
+  : {
+    pivot_root: 155,
+    close_range: 436,
+    seccomp: 317,
+    pidfd_open: 434,
+    pidfd_send_signal: 424,
+    bpf: 321,
+  };
 
 export const CLOSE_RANGE_CLOEXEC = 1 << 2;
 export const SECCOMP_SET_MODE_FILTER = 1;
+
+/** bpf(2) commands, program and attach types (linux/bpf.h) for the cgroup v2 device filter. */
+export const BPF = {
+  PROG_LOAD: 5,
+  PROG_ATTACH: 8,
+  PROG_TYPE_CGROUP_DEVICE: 15,
+  CGROUP_DEVICE: 6,
+} as const;

@@ -3,7 +3,7 @@
 // a recorder (tests/fakes/recording_syscalls.ts) for unit tests.
 
 import { check, cstr, cstrArray, errno, libc, SyscallError } from "./libc.ts";
-import { CLOSE_RANGE_CLOEXEC, O, SECCOMP_SET_MODE_FILTER, SYS } from "./constants.ts";
+import { BPF, CLOSE_RANGE_CLOEXEC, O, SECCOMP_SET_MODE_FILTER, SYS } from "./constants.ts";
 
 export interface Syscalls {
   /** open(2); returns the fd. */
@@ -55,6 +55,12 @@ export interface Syscalls {
   lockExclusive(fd: number, what: string): void;
   /** poll(2) one fd for `events`; returns revents, 0 on timeout. */
   poll(fd: number, events: number, timeoutMs: number): number;
+  /**
+   * bpf(BPF_PROG_LOAD) a cgroup device program (eBPF instructions, 8 bytes each),
+   * then bpf(BPF_PROG_ATTACH) it to the cgroup v2 directory `cgroupFd`, replacing
+   * the program attached there before. The cgroup keeps the program alive.
+   */
+  attachDeviceProgram(cgroupFd: number, insns: Uint8Array, what: string): void;
 }
 
 export const POLLIN = 0x1;
@@ -205,6 +211,49 @@ export function realSyscalls(): Syscalls {
         if (c.flock(fd, 2) === 0) return;
         const e = errno();
         if (e !== 4) throw new SyscallError("flock", e, what);
+      }
+    },
+    attachDeviceProgram(cgroupFd, insns, what) {
+      const ptr = (b: Uint8Array) =>
+        BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(b as Uint8Array<ArrayBuffer>)));
+      const license = cstr("Apache-2.0");
+      const logBuf = new Uint8Array(4096);
+      // union bpf_attr, BPF_PROG_LOAD: prog_type, insn_cnt, insns, license, log_level,
+      // log_size, log_buf (the rest zero)
+      const load = new Uint8Array(128);
+      const lv = new DataView(load.buffer);
+      lv.setUint32(0, BPF.PROG_TYPE_CGROUP_DEVICE, true);
+      lv.setUint32(4, insns.length / 8, true);
+      lv.setBigUint64(8, ptr(insns), true);
+      lv.setBigUint64(16, ptr(license), true);
+      lv.setUint32(24, 1, true);
+      lv.setUint32(28, logBuf.length, true);
+      lv.setBigUint64(32, ptr(logBuf), true);
+      const prog = c.syscall3(BigInt(SYS.bpf), BigInt(BPF.PROG_LOAD), ptr(load), 128n);
+      if (prog < 0n) {
+        const e = errno();
+        const verifier = new TextDecoder().decode(logBuf.subarray(0, logBuf.indexOf(0)));
+        throw new SyscallError(
+          "bpf(BPF_PROG_LOAD)",
+          e,
+          `device program for ${what}${verifier ? `: ${verifier.trim()}` : ""}`,
+        );
+      }
+      try {
+        // BPF_PROG_ATTACH: target_fd, attach_bpf_fd, attach_type, attach_flags (0: one
+        // program per cgroup, a new attach replaces it)
+        const attach = new Uint8Array(20);
+        const av = new DataView(attach.buffer);
+        av.setUint32(0, cgroupFd, true);
+        av.setUint32(4, Number(prog), true);
+        av.setUint32(8, BPF.CGROUP_DEVICE, true);
+        check(
+          c.syscall3(BigInt(SYS.bpf), BigInt(BPF.PROG_ATTACH), ptr(attach), 20n),
+          "bpf(BPF_PROG_ATTACH)",
+          what,
+        );
+      } finally {
+        c.close(Number(prog));
       }
     },
     poll(fd, events, timeoutMs) {

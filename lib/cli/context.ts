@@ -9,6 +9,8 @@ export interface CommandContext {
   debug: boolean;
   /** Host config file (`--config`), else $URUNC_CONFIG, else the default path. */
   configPath: string | null;
+  /** --systemd-cgroup: linux.cgroupsPath has the systemd form. */
+  systemdCgroup?: boolean;
   /** The original argv less urunc-only global flags: a non-unikernel container goes to runc with it. */
   runcArgv: readonly string[];
 }

@@ -38,6 +38,7 @@ export function createOptions(
     pidFile: values["pid-file"] ?? null,
     consoleSocket: values["console-socket"] ?? null,
     configPath: ctx.configPath,
+    systemdCgroup: ctx.systemdCgroup,
     logOptions: ctx.logOptions,
     runcArgv: ctx.runcArgv,
   };

@@ -37,7 +37,7 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
     }
     const { state, dir } = found;
     const status = liveStatus(state, dir);
-    if ((status === "running" || status === "creating") && !force) {
+    if ((status === "running" || status === "paused" || status === "creating") && !force) {
       throw new UruncError(
         `cannot delete container ${id}: it is ${status}; stop it first or use --force`,
       );

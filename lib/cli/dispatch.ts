@@ -31,6 +31,16 @@ const COMMANDS: Record<string, CommandEntry> = {
   },
   list: { summary: "list containers", load: () => import("./list.ts") },
   ps: { summary: "list the processes of a container", load: () => import("./ps.ts") },
+  pause: { summary: "freeze a running container", load: () => import("./pause.ts") },
+  resume: { summary: "thaw a paused container", load: () => import("./resume.ts") },
+  update: {
+    summary: "change a container's cgroup limits",
+    load: () => import("./update.ts"),
+  },
+  events: {
+    summary: "print a container's cgroup stats (--stats: once)",
+    load: () => import("./events.ts"),
+  },
   features: { summary: "print the OCI features document", load: () => import("./features.ts") },
   plan: {
     summary: "print the launch plan for a bundle without running it",
@@ -62,6 +72,8 @@ interface Globals {
   logFormat: LogFormat;
   debug: boolean;
   config: string | null;
+  /** --systemd-cgroup: linux.cgroupsPath is "slice:prefix:name". */
+  systemdCgroup: boolean;
   version: boolean;
   help: boolean;
 }
@@ -79,6 +91,7 @@ export function parseGlobals(
     logFormat: "text",
     debug: false,
     config: null,
+    systemdCgroup: false,
     version: false,
     help: false,
   };
@@ -111,6 +124,7 @@ export function parseGlobals(
         throw new UsageError(`invalid value for global flag --${name}: expected true or false`);
       }
       if (name === "debug") g.debug = eq < 0 || body.slice(eq + 1) === "true";
+      else g.systemdCgroup = eq < 0 || body.slice(eq + 1) === "true";
       runcArgv.push(tok);
       continue;
     }
@@ -164,7 +178,8 @@ export function printHelp(): void {
     "",
     "global flags: --root DIR (default /run/urunc), --log FILE, --log-format text|json, --debug,",
     "              --config FILE (host config, default $URUNC_CONFIG or /etc/urunc/config.toml),",
-    "              --systemd-cgroup, --rootless VALUE (accepted, no effect), --version, --help",
+    "              --systemd-cgroup (cgroupsPath is slice:prefix:name),",
+    "              --rootless VALUE (accepted, no effect), --version, --help",
     "",
     "commands:",
     ...Object.entries(COMMANDS).filter(([, c]) => !c.hidden).map(([n, c]) =>
@@ -203,6 +218,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       logOptions,
       debug: globals.debug,
       configPath: globals.config ?? Deno.env.get("URUNC_CONFIG") ?? null,
+      systemdCgroup: globals.systemdCgroup,
       runcArgv,
     };
     const { main } = await entry.load();

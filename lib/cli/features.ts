@@ -12,7 +12,7 @@ export function features() {
     linux: {
       namespaces: ["cgroup", "ipc", "mount", "network", "pid", "uts"],
       capabilities: [],
-      cgroup: { v1: false, v2: false, systemd: false, systemdUser: false, rdma: false },
+      cgroup: { v1: true, v2: true, systemd: true, systemdUser: false, rdma: false },
       seccomp: { enabled: false },
       apparmor: { enabled: false },
       selinux: { enabled: false },

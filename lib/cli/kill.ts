@@ -2,6 +2,7 @@ import { SIGNALS } from "../../ffi/constants.ts";
 import { realSyscalls } from "../../ffi/syscalls.ts";
 import { UruncError, UsageError } from "../errors.ts";
 import { signalOurProcess } from "../runtime/signal.ts";
+import { awaitSignalHandler } from "../runtime/signal_ready.ts";
 import { liveStatus } from "../runtime/status.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { CommandContext } from "./context.ts";
@@ -23,7 +24,7 @@ export function parseSignal(s: string): number {
   );
 }
 
-export function main(ctx: CommandContext, args: string[]): number {
+export async function main(ctx: CommandContext, args: string[]): Promise<number> {
   const { positionals } = parseCommandArgs(
     "kill",
     args,
@@ -34,6 +35,10 @@ export function main(ctx: CommandContext, args: string[]): number {
   const [id, sigArg] = positionals;
   const signal = parseSignal(sigArg ?? "TERM");
   const { state, dir } = ourContainer(ctx, id);
+  const ownPidNs = state.namespaces.some((n) => n.type === "pid" && !n.path);
+  if (ownPidNs && state.pid > 0 && liveStatus(state, dir) === "running") {
+    await awaitSignalHandler(state.pid, signal);
+  }
   // The monitor is the only process (and PID 1 of its namespace), so --all
   // reaches everything by signalling it. The shim maps this text to NotFound.
   // pid 0 is a create still running (or one that crashed): no process to signal yet.

@@ -85,6 +85,8 @@ export interface MonitorHostConfig {
   path?: string;
   accel: AccelMode;
   extraArgs: string[];
+  /** Added to the guest RAM for the container's cgroup memory limit: the monitor's own memory. */
+  memoryOverheadMiB: number;
 }
 
 /** /etc/urunc/config.toml after validation, with defaults filled in. */

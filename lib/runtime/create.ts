@@ -31,6 +31,7 @@ import {
 import { lockContainerDir } from "./lock.ts";
 import { faultPoint } from "./fault.ts";
 import type { LogOptions } from "../log.ts";
+import type { PlanInput } from "../plan/types.ts";
 
 export interface CreateOptions {
   root: string;
@@ -39,6 +40,8 @@ export interface CreateOptions {
   pidFile: string | null;
   consoleSocket: string | null;
   configPath: string | null;
+  /** --systemd-cgroup: linux.cgroupsPath is "slice:prefix:name". */
+  systemdCgroup?: boolean;
   logOptions: LogOptions;
   /** argv for the runc hand-off (urunc-only flags removed). */
   runcArgv: readonly string[];
@@ -80,6 +83,7 @@ export async function createContainer(
   }
   // Fail on anything the plan can tell (unsupported combination, missing monitor) before creating anything.
   const planInputs = await preflightPlan(spec, config, opts.id, rootfs, opts.configPath);
+  const cgroup = await planCgroup(spec, planInputs, opts, log);
 
   const dir = createContainerDir(opts.root, opts.id);
   const state: ContainerState = {
@@ -113,6 +117,7 @@ export async function createContainer(
     state.pid = child.pid;
     state.pidStartTime = String(procStartTime(child.pid) ?? 0n);
     appendLedger(dir, { kind: "process", pid: state.pid, startTime: state.pidStartTime });
+    if (cgroup) state.cgroup = cgroup.apply(sys, dir, state.pid);
     saveState(dir, state);
     if (opts.pidFile) writePidFile(resolve(opts.pidFile), state.pid);
     faultPoint("create:after-pidfile");
@@ -137,6 +142,42 @@ export async function createContainer(
   } finally {
     unlock();
   }
+}
+
+/**
+ * The container's cgroup, planned before anything exists; `apply` creates it
+ * (each directory ledgered first), writes the limits and moves the init child
+ * in before create returns. The code loads only for a spec with a cgroupsPath.
+ */
+async function planCgroup(spec: OciSpec, inputs: PlanInput, opts: CreateOptions, log: Logger) {
+  const linux = spec.linux as { cgroupsPath?: unknown; resources?: unknown } | undefined;
+  if (linux?.cgroupsPath === undefined || linux.cgroupsPath === "") {
+    if (linux?.resources) {
+      log.warn(
+        "the spec sets linux.resources but no linux.cgroupsPath: the monitor stays in urunc's cgroup and only the guest size follows the limits",
+      );
+    }
+    return null;
+  }
+  const cg = await import("../host/cgroups/container.ts");
+  const prepared = cg.prepareContainerCgroup(spec, inputs, opts.systemdCgroup === true, log);
+  if (prepared === null) return null;
+  return {
+    apply: (sys: Syscalls, dir: string, pid: number) => {
+      const placed = cg.applyContainerCgroup(
+        sys,
+        prepared,
+        {
+          creating: (d) => appendLedger(dir, { kind: "cgroup", dir: d }),
+          existed: (d) => appendLedger(dir, { kind: "cgroup", dir: d, existed: true }),
+        },
+        pid,
+        faultPoint,
+      );
+      faultPoint("create:after-cgroup");
+      return placed;
+    },
+  };
 }
 
 const INIT_READY_TIMEOUT_MS = 60_000;

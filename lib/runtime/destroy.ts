@@ -53,7 +53,13 @@ export async function destroyContainer(
       }
     }
   }
+  const cgroupEntries = ledger.filter((r): r is Extract<Resource, { kind: "cgroup" }> =>
+    r.kind === "cgroup"
+  );
+  // Only containers with a cgroup load its code.
+  const cgroups = cgroupEntries.length > 0 ? await import("../host/cgroups/cleanup.ts") : null;
   try {
+    await cgroups?.beforeKill(sys, t.state);
     for (const p of procs) {
       const err = await killAndWait(sys, p.pid, BigInt(p.startTime));
       if (err) problems.push(err);
@@ -73,6 +79,7 @@ export async function destroyContainer(
         log,
       ),
     );
+    if (cgroups) problems.push(...await cgroups.afterKill(sys, log, t.state, cgroupEntries));
     for (const r of [...ledger].reverse()) {
       if (r.kind === "path") {
         const p = removeCreatedPath(r.path, r.type);

@@ -1,10 +1,12 @@
 import { join } from "../path.ts";
 import { processState } from "../oci/state.ts";
 import { type ContainerState, EXEC_FIFO } from "./store.ts";
+import { isFrozen } from "../host/cgroups/freezer.ts";
+import { realCgroupFs } from "../host/cgroups/fs.ts";
 
 // No node:fs here: it costs ~30 ms of startup, and every command reads the status.
 
-export type LiveStatus = "creating" | "created" | "running" | "stopped";
+export type LiveStatus = "creating" | "created" | "running" | "paused" | "stopped";
 
 /**
  * The status right now: the init child (later the monitor) must still be the
@@ -19,6 +21,8 @@ export function liveStatus(state: ContainerState, dir: string): LiveStatus {
     Deno.lstatSync(join(dir, EXEC_FIFO));
     return "created";
   } catch {
+    // pause only freezes a running container
+    if (state.cgroup && isFrozen(realCgroupFs(), state.cgroup)) return "paused";
     return "running";
   }
 }

@@ -5,6 +5,7 @@ import { join } from "../path.ts";
 import { UruncError } from "../errors.ts";
 import type { Hook, HookKind, OciSpec } from "../oci/spec.ts";
 import type { PlanInput, UnikernelConfig } from "../plan/types.ts";
+import type { CgroupState } from "../host/cgroups/manager.ts";
 import { validateContainerId } from "./container_id.ts";
 
 export const STATE_FILE = "state.json";
@@ -20,7 +21,9 @@ export type Resource =
   /** A directory or empty file created in the rootfs as a mount point. */
   | { kind: "path"; path: string; type: "dir" | "file" }
   /** A network object inside the container's network namespace. */
-  | { kind: "net"; netnsPath: string | null; resource: Record<string, unknown> };
+  | { kind: "net"; netnsPath: string | null; resource: Record<string, unknown> }
+  /** A cgroup directory; `existed`: mkdir found it there (someone else's, kept). */
+  | { kind: "cgroup"; dir: string; existed?: boolean };
 
 export interface NamespaceRecord {
   type: string;
@@ -55,6 +58,8 @@ export interface ContainerState {
    */
   spec: OciSpec;
   planInputs: PlanInput;
+  /** The container's cgroup (absent: no linux.cgroupsPath, or create died before placing it). */
+  cgroup?: CgroupState;
 }
 
 export function containerDir(root: string, id: string): string {

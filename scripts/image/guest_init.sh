@@ -130,6 +130,15 @@ case $1 in
   sleep)
     while :; do sleep 3600; done
     ;;
+  tick)
+    # a line a second: a paused (frozen) VM stops printing them
+    n=0
+    while :; do
+      n=$((n + 1))
+      say "tick $n"
+      sleep 1
+    done
+    ;;
   *)
     say "unknown command: $1"
     bye

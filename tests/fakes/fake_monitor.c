@@ -8,6 +8,9 @@
  * containing a marker:
  *   fake:exit=N   exit with status N
  *   fake:sleep    wait for a signal
+ *   fake:tick     print "tick N" every 20 ms (progress a frozen cgroup stops)
+ *   fake:alloc=N  touch N MiB of memory, then wait for a signal (the OOM killer's target)
+ *   fake:late-handlers=MS  (with another marker) install the SIGTERM/SIGINT handlers MS ms late
  *   (none)        exit 0
  * SIGTERM and SIGINT make it exit 0, as qemu does.
  *
@@ -111,6 +114,12 @@ static void on_signal(int sig) {
 }
 
 int main(int argc, char **argv) {
+  /* qemu installs its handlers only after a slow start; until then, as PID 1 of its
+   * namespace, it loses SIGTERM from outside. fake:late-handlers=MS plays that. */
+  for (int i = 1; i < argc; i++) {
+    const char *l = strstr(argv[i], "fake:late-handlers=");
+    if (l) usleep(1000 * atoi(l + strlen("fake:late-handlers=")));
+  }
   signal(SIGTERM, on_signal);
   signal(SIGINT, on_signal);
 
@@ -149,6 +158,24 @@ int main(int argc, char **argv) {
     const char *m = strstr(argv[i], "fake:exit=");
     if (m) return atoi(m + strlen("fake:exit="));
     if (strstr(argv[i], "fake:sleep")) {
+      for (;;) pause();
+    }
+    if (strstr(argv[i], "fake:tick")) {
+      for (unsigned long n = 1;; n++) {
+        printf("tick %lu\n", n);
+        fflush(stdout);
+        usleep(20000);
+      }
+    }
+    const char *a = strstr(argv[i], "fake:alloc=");
+    if (a) {
+      size_t mib = strtoul(a + strlen("fake:alloc="), NULL, 10);
+      for (size_t k = 0; k < mib; k++) {
+        char *p = malloc(1 << 20);
+        if (p) memset(p, 1, 1 << 20);
+      }
+      puts("allocated");
+      fflush(stdout);
       for (;;) pause();
     }
   }

@@ -167,6 +167,9 @@ export class RecordingSyscalls implements Syscalls {
   lockExclusive(fd: number, what: string): void {
     this.#record("lockExclusive", [fd, what]);
   }
+  attachDeviceProgram(cgroupFd: number, insns: Uint8Array, what: string): void {
+    this.#record("attachDeviceProgram", [cgroupFd, insns.slice(), what]);
+  }
   poll(fd: number, events: number, timeoutMs: number): number {
     this.#record("poll", [fd, events, timeoutMs]);
     return this.#opts.poll ? this.#opts.poll(fd, events, timeoutMs) : POLLIN;

@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../helpers/bundle.ts";
 import { becomeSubreaper, isRoot } from "../helpers/subreaper.ts";
 import { lastLogError, testGlobals, urunc, uruncCreate } from "../helpers/urunc.ts";
+import { cgroupDirsAt, removeCgroupTree } from "../helpers/cgroups.ts";
 
 const ready = isRoot();
 
@@ -47,6 +48,9 @@ const POINTS: { point: string; start: boolean }[] = [
   { point: "create:after-dir", start: false },
   { point: "create:after-state", start: false },
   { point: "create:after-spawn", start: false },
+  { point: "cgroup:after-mkdir", start: false },
+  { point: "cgroup:after-limits", start: false },
+  { point: "create:after-cgroup", start: false },
   { point: "create:after-pidfile", start: false },
   { point: "init:after-network", start: true },
   { point: "init:after-jail", start: true },
@@ -61,6 +65,7 @@ for (const { point, start } of POINTS) {
       const dir = Deno.makeTempDirSync({ prefix: "urunc-crash-" });
       const netns = `urunc-crash-${Deno.pid}-${point.replace(/[^a-z]/g, "")}`.slice(0, 40);
       const dropNetns = podNetns(netns);
+      const cgroupTop = `urunc-crash-${crypto.randomUUID().slice(0, 8)}`;
       try {
         const g = testGlobals(dir, writeHostConfig(join(dir, "c.toml"), FAKE_MONITOR));
         const bundle = makeBundle(join(dir, "b"), {
@@ -71,6 +76,7 @@ for (const { point, start } of POINTS) {
             path: `/var/run/netns/${netns}`,
           }],
         });
+        withCgroup(bundle, `/${cgroupTop}/x1`);
         const env = { URUNC_FAULT: point };
         const c = await uruncCreateEnv([
           ...g,
@@ -125,6 +131,7 @@ for (const { point, start } of POINTS) {
           "kernel",
         ]);
         assert.notEqual(sh(["ip", "-n", netns, "link", "show", "tap0_urunc"]).code, 0, "no tap");
+        assert.deepEqual(cgroupDirsAt(`/${cgroupTop}`), [], "no cgroup directory");
         assert.doesNotMatch(
           sh(["tc", "-n", netns, "qdisc", "show", "dev", "eth0"]).out,
           /ingress/,
@@ -133,6 +140,7 @@ for (const { point, start } of POINTS) {
       } finally {
         await urunc(["--root", join(dir, "state"), "delete", "--force", "x1"]);
         dropNetns();
+        await removeCgroupTree(`/${cgroupTop}`);
         Deno.removeSync(dir, { recursive: true });
       }
     },
@@ -149,4 +157,13 @@ async function uruncCreateEnv(args: string[], env: Record<string, string>): Prom
   } finally {
     Deno.env.delete("URUNC_FAULT");
   }
+}
+
+/** Give the bundle a cgroupsPath and limits, so every crash point also has cgroups to undo. */
+function withCgroup(bundle: string, path: string): void {
+  const file = join(bundle, "config.json");
+  const spec = JSON.parse(Deno.readTextFileSync(file));
+  spec.linux.cgroupsPath = path;
+  spec.linux.resources = { memory: { limit: 64 << 20 }, pids: { limit: 32 } };
+  Deno.writeTextFileSync(file, JSON.stringify(spec));
 }

@@ -21,6 +21,10 @@ Deno.test("global flags as the shim passes them", () => {
   assert.equal(r.globals.logFormat, "json");
   assert.equal(r.command, "create");
   assert.deepEqual(r.rest, ["--bundle", "/b", "c1"]);
+  assert.equal(r.globals.systemdCgroup, true);
+  assert.equal(parseGlobals(["state", "x"]).globals.systemdCgroup, false);
+  assert.equal(parseGlobals(["--systemd-cgroup=false", "state", "x"]).globals.systemdCgroup, false);
+  assert.equal(parseGlobals(["--debug", "state", "x"]).globals.systemdCgroup, false);
 });
 
 for (

@@ -21,7 +21,12 @@ async function rejects(p: Promise<unknown>): Promise<string> {
 Deno.test("defaults: 256 MiB, 1 vCPU, auto accel, no paths", () => {
   const d = defaultHostConfig();
   assert.deepEqual(d.defaults, { memoryMiB: 256, vcpus: 1 });
-  assert.deepEqual(d.monitors.qemu, { accel: "auto", extraArgs: [] });
+  assert.deepEqual(d.monitors.qemu, { accel: "auto", extraArgs: [], memoryOverheadMiB: 192 });
+  assert.deepEqual(
+    Object.values(d.monitors).map((m) => m.memoryOverheadMiB),
+    [192, 64, 32, 32],
+    "qemu, firecracker, hvt, spt",
+  );
   assert.equal(d.file, null);
 });
 
@@ -35,6 +40,7 @@ vcpus = 2
 path = "/usr/bin/qemu-system-x86_64"
 accel = "tcg"
 extra_args = ["-d", "guest_errors"]
+memory_overhead_mib = 300
 [monitors.firecracker]
 path = "/opt/fc"
 accel = "kvm"
@@ -50,8 +56,14 @@ accel = "auto"
     path: "/usr/bin/qemu-system-x86_64",
     accel: "tcg",
     extraArgs: ["-d", "guest_errors"],
+    memoryOverheadMiB: 300,
   });
-  assert.deepEqual(cfg.monitors.firecracker, { path: "/opt/fc", accel: "kvm", extraArgs: [] });
+  assert.deepEqual(cfg.monitors.firecracker, {
+    path: "/opt/fc",
+    accel: "kvm",
+    extraArgs: [],
+    memoryOverheadMiB: 64,
+  });
   assert.equal(cfg.file, "/etc/urunc/config.toml");
 });
 
@@ -108,7 +120,11 @@ Deno.test("unknown keys and bad values name the file and key", () => {
     ],
     [
       '[monitors.qemu]\nbinary = "/x"',
-      'invalid /etc/urunc/config.toml: key "monitors.qemu.binary": unknown key; expected one of monitors.qemu.path, monitors.qemu.accel, monitors.qemu.extra_args',
+      'invalid /etc/urunc/config.toml: key "monitors.qemu.binary": unknown key; expected one of monitors.qemu.path, monitors.qemu.accel, monitors.qemu.extra_args, monitors.qemu.memory_overhead_mib',
+    ],
+    [
+      "[monitors.hvt]\nmemory_overhead_mib = -1",
+      'invalid /etc/urunc/config.toml: key "monitors.hvt.memory_overhead_mib": expected an integer from 0 to 1048576, got -1',
     ],
     ["defaults = 3", 'invalid /etc/urunc/config.toml: key "defaults": expected a table, got 3'],
   ];
