@@ -20,3 +20,15 @@ export function describe(err: unknown): string {
   if (err instanceof UruncError || err.cause === undefined) return err.message;
   return `${err.message}: ${describe(err.cause)}`;
 }
+
+/** Longest piece of untrusted input an error message echoes. */
+export const QUOTE_MAX = 120;
+
+/**
+ * `value` as a JSON string for an error message, cut to `max` characters and
+ * saying how long it really was, so hostile input cannot make huge log lines.
+ */
+export function quote(value: string, max = QUOTE_MAX): string {
+  if (value.length <= max) return JSON.stringify(value);
+  return `${JSON.stringify(value.slice(0, max))}... (${value.length} characters)`;
+}
