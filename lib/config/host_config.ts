@@ -3,7 +3,8 @@
 // the file and the key. Async only because the TOML parser is imported lazily:
 // the hot path (create/start/...) pays for it only when a config file exists.
 
-import { UruncError } from "../errors.ts";
+import { quote, UruncError } from "../errors.ts";
+import { SYSCALLS } from "../plan/seccomp/syscalls.ts";
 import {
   type AccelMode,
   type HostConfig,
@@ -68,6 +69,18 @@ function positiveInt(file: string, key: string, v: unknown, max: number): number
   return n;
 }
 
+function syscallNames(file: string, key: string, v: unknown): string[] {
+  if (!Array.isArray(v) || !v.every((a) => typeof a === "string")) {
+    fail(file, key, `expected an array of syscall names, got ${show(v)}`);
+  }
+  for (const name of v) {
+    if (!Object.values(SYSCALLS).some((t) => Object.hasOwn(t, name))) {
+      fail(file, key, `unknown syscall ${quote(name)}`);
+    }
+  }
+  return [...v];
+}
+
 /** Validate a parsed TOML document (pure; `file` is for messages). */
 export function parseHostConfig(doc: unknown, file: string): HostConfig {
   const cfg = defaultHostConfig();
@@ -94,7 +107,7 @@ export function parseHostConfig(doc: unknown, file: string): HostConfig {
       if (m === undefined) continue;
       const p = `monitors.${kind}`;
       if (!isTable(m)) fail(file, p, `expected a table, got ${show(m)}`);
-      checkKeys(file, `${p}.`, m, ["path", "accel", "extra_args"]);
+      checkKeys(file, `${p}.`, m, ["path", "accel", "extra_args", "seccomp_allow"]);
       const out = cfg.monitors[kind];
       if (m.path !== undefined) {
         if (typeof m.path !== "string" || !m.path.startsWith("/")) {
@@ -114,6 +127,9 @@ export function parseHostConfig(doc: unknown, file: string): HostConfig {
           fail(file, `${p}.extra_args`, `expected an array of strings, got ${show(m.extra_args)}`);
         }
         out.extraArgs = [...m.extra_args];
+      }
+      if (m.seccomp_allow !== undefined) {
+        out.seccompAllow = syscallNames(file, `${p}.seccomp_allow`, m.seccomp_allow);
       }
     }
   }

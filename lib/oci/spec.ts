@@ -24,6 +24,12 @@ export const HOOK_KINDS = [
 export type HookKind = typeof HOOK_KINDS[number];
 
 const uint32 = z.number().int().min(0).max(0xffffffff);
+/** u64 values arrive as JSON numbers (RLIM_INFINITY rounds to 2^64). */
+const uint64 = z.number().nonnegative().refine(Number.isInteger, "expected an integer")
+  .refine((n) => n <= 2 ** 64, "expected at most 2^64-1");
+/** NGROUPS_MAX: setgroups(2) refuses more supplementary groups. */
+export const MAX_ADDITIONAL_GIDS = 65536;
+const capabilityList = z.array(z.string()).nullable().optional();
 
 export const NAMESPACE_TYPES = [
   "pid",
@@ -47,10 +53,25 @@ const specSchema = z.looseObject({
   root: z.looseObject({ path: z.string().min(1), readonly: z.boolean().optional() }),
   process: z.looseObject({
     terminal: z.boolean().optional(),
-    user: z.looseObject({ uid: uint32, gid: uint32, additionalGids: z.array(uint32).optional() }),
+    user: z.looseObject({
+      uid: uint32,
+      gid: uint32,
+      additionalGids: z.array(uint32).max(MAX_ADDITIONAL_GIDS).optional(),
+    }),
     args: z.array(z.string()).optional(),
     env: z.array(z.string()).optional(),
     cwd: z.string(),
+    capabilities: z.looseObject({
+      bounding: capabilityList,
+      effective: capabilityList,
+      inheritable: capabilityList,
+      permitted: capabilityList,
+      ambient: capabilityList,
+    }).nullable().optional(),
+    noNewPrivileges: z.boolean().optional(),
+    rlimits: z.array(z.looseObject({ type: z.string(), hard: uint64, soft: uint64 })).nullable()
+      .optional(),
+    oomScoreAdj: z.number().int().min(-1000).max(1000).nullable().optional(),
   }),
   hostname: z.string().optional(),
   hooks: z.looseObject(
@@ -71,6 +92,8 @@ const specSchema = z.looseObject({
       }).nullable().optional(),
     }).nullable().optional(),
     seccomp: z.unknown().optional(),
+    maskedPaths: z.array(z.string()).nullable().optional(),
+    readonlyPaths: z.array(z.string()).nullable().optional(),
     rootfsPropagation: z.string().optional(),
   }).optional(),
 });

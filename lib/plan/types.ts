@@ -85,6 +85,8 @@ export interface MonitorHostConfig {
   path?: string;
   accel: AccelMode;
   extraArgs: string[];
+  /** Syscalls this monitor needs that a seccomp profile may deny: allowed on top of linux.seccomp. */
+  seccompAllow?: string[];
 }
 
 /** /etc/urunc/config.toml after validation, with defaults filled in. */

@@ -15,6 +15,7 @@ import { checkGuestFiles } from "../config/guest_files.ts";
 import { validateContainerId } from "./container_id.ts";
 import { namespacesFromSpec, namespacesOfProcess, spawnInNamespaces } from "./namespaces.ts";
 import { preflightPlan } from "./plan_inputs.ts";
+import { monitorPrivileges } from "./privilege_inputs.ts";
 import { execRunc, sandboxMarker } from "./runc.ts";
 import { selfCommand } from "./self_exec.ts";
 import { runLifecycleHooks } from "./hooks.ts";
@@ -75,6 +76,7 @@ export async function createContainer(
   }
   checkGuestFiles(config, rootfs, spec.annotations ?? {}, spec.process.user);
   const namespaces = namespacesFromSpec(spec);
+  monitorPrivileges(spec, config.hypervisor, null); // refuse bad capabilities, rlimits, seccomp now
   if (spec.process.terminal && !opts.consoleSocket) {
     throw new UruncError("process.terminal is true but no --console-socket was given");
   }

@@ -10,6 +10,8 @@ import { describe, UruncError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { OciSpec } from "../oci/spec.ts";
 import { applyJail, isolateMounts } from "../host/jail.ts";
+import { applyOomScoreAdj, dropPrivileges } from "../host/privileges.ts";
+import { monitorPrivileges } from "./privilege_inputs.ts";
 import { networkRequest } from "../plan/network.ts";
 import type { NetworkInfo, PlanInput } from "../plan/types.ts";
 import { setupNetwork } from "../host/network/mod.ts";
@@ -162,6 +164,9 @@ async function becomeMonitor(
   for (const w of plan.warnings) log.warn(w);
   refuseUnimplemented(inputs, plan);
   log.debug(`exec ${JSON.stringify(plan.monitor.argv)}`);
+  // Computed while /proc is still there; oom_score_adj is written through it.
+  const privileges = monitorPrivileges(spec, plan.monitor.kind, inputs.host);
+  applyOomScoreAdj(sys, privileges.oomScoreAdj);
 
   // Mounts made from here on (hooks included) must not propagate to the host.
   isolateMounts(sys, spec.linux?.rootfsPropagation);
@@ -175,14 +180,14 @@ async function becomeMonitor(
     record: (r) => appendLedger(dir, r),
   });
   faultPoint("init:after-jail");
-  sys.setCredentials(user.uid, user.gid, user.additionalGids ?? []);
   sys.closeFromOnExec(3);
+  const filters = dropPrivileges(
+    sys,
+    privileges,
+    { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids ?? [] },
+    plan.monitor.seccomp,
+  );
   // `start` takes EOF after this line as the monitor having replaced us.
   fifo.writeSync(new TextEncoder().encode("exec\n"));
-  return sys.execve(
-    plan.monitor.path,
-    plan.monitor.argv,
-    plan.monitor.env,
-    plan.monitor.seccomp ?? undefined,
-  );
+  return sys.execve(plan.monitor.path, plan.monitor.argv, plan.monitor.env, filters);
 }

@@ -35,6 +35,7 @@ vcpus = 2
 path = "/usr/bin/qemu-system-x86_64"
 accel = "tcg"
 extra_args = ["-d", "guest_errors"]
+seccomp_allow = ["mbind", "get_mempolicy"]
 [monitors.firecracker]
 path = "/opt/fc"
 accel = "kvm"
@@ -50,6 +51,7 @@ accel = "auto"
     path: "/usr/bin/qemu-system-x86_64",
     accel: "tcg",
     extraArgs: ["-d", "guest_errors"],
+    seccompAllow: ["mbind", "get_mempolicy"],
   });
   assert.deepEqual(cfg.monitors.firecracker, { path: "/opt/fc", accel: "kvm", extraArgs: [] });
   assert.equal(cfg.file, "/etc/urunc/config.toml");
@@ -108,7 +110,15 @@ Deno.test("unknown keys and bad values name the file and key", () => {
     ],
     [
       '[monitors.qemu]\nbinary = "/x"',
-      'invalid /etc/urunc/config.toml: key "monitors.qemu.binary": unknown key; expected one of monitors.qemu.path, monitors.qemu.accel, monitors.qemu.extra_args',
+      'invalid /etc/urunc/config.toml: key "monitors.qemu.binary": unknown key; expected one of monitors.qemu.path, monitors.qemu.accel, monitors.qemu.extra_args, monitors.qemu.seccomp_allow',
+    ],
+    [
+      '[monitors.qemu]\nseccomp_allow = ["mbind", "frobnicate"]',
+      'invalid /etc/urunc/config.toml: key "monitors.qemu.seccomp_allow": unknown syscall "frobnicate"',
+    ],
+    [
+      '[monitors.qemu]\nseccomp_allow = "mbind"',
+      'invalid /etc/urunc/config.toml: key "monitors.qemu.seccomp_allow": expected an array of syscall names, got "mbind"',
     ],
     ["defaults = 3", 'invalid /etc/urunc/config.toml: key "defaults": expected a table, got 3'],
   ];
