@@ -178,6 +178,9 @@ async function becomeMonitor(
     gid: user.gid,
     files: plan.monitor.files,
     record: (r) => appendLedger(dir, r),
+    maskedPaths: spec.linux?.maskedPaths ?? [],
+    readonlyPaths: spec.linux?.readonlyPaths ?? [],
+    readonlyRoot: spec.root.readonly === true,
   });
   faultPoint("init:after-jail");
   sys.closeFromOnExec(3);
