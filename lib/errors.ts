@@ -32,3 +32,8 @@ export function quote(value: string, max = QUOTE_MAX): string {
   if (value.length <= max) return JSON.stringify(value);
   return `${JSON.stringify(value.slice(0, max))}... (${value.length} characters)`;
 }
+
+/** Already-formatted text (e.g. JSON) cut the same way, without quoting it again. */
+export function clip(text: string, max = QUOTE_MAX): string {
+  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} characters)`;
+}

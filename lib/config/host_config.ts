@@ -4,6 +4,7 @@
 // the hot path (create/start/...) pays for it only when a config file exists.
 
 import { quote, UruncError } from "../errors.ts";
+import { readRegularFile } from "../../ffi/checked_open.ts";
 import { SYSCALLS } from "../plan/seccomp/syscalls.ts";
 import {
   type AccelMode,
@@ -16,6 +17,7 @@ import {
 export const DEFAULT_HOST_CONFIG_PATH = "/etc/urunc/config.toml";
 export const DEFAULT_MEMORY_MIB = 256;
 export const DEFAULT_VCPUS = 1;
+const MAX_HOST_CONFIG = 1024 * 1024;
 
 /** Which accel values each monitor accepts: only qemu can run without KVM; spt never uses it. */
 const ACCEL_CHOICES: Record<MonitorKind, readonly AccelMode[]> = {
@@ -143,13 +145,17 @@ export function parseHostConfig(doc: unknown, file: string): HostConfig {
  */
 export async function loadHostConfig(path: string | null, explicit: boolean): Promise<HostConfig> {
   const file = path ?? DEFAULT_HOST_CONFIG_PATH;
-  let text: string;
+  let bytes: Uint8Array | null;
   try {
-    text = Deno.readTextFileSync(file);
+    bytes = readRegularFile(file, { maxBytes: MAX_HOST_CONFIG, follow: true });
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound && !explicit) return defaultHostConfig();
     throw new UruncError(`cannot read host config ${file}: ${(err as Error).message}`);
   }
+  if (bytes === null) {
+    if (!explicit) return defaultHostConfig();
+    throw new UruncError(`cannot read host config ${file}: no such file`);
+  }
+  const text = new TextDecoder().decode(bytes);
   const { parse, TomlError } = await import("smol-toml");
   let doc: unknown;
   try {

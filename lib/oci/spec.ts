@@ -3,7 +3,8 @@
 
 import { z } from "zod";
 import { join } from "../path.ts";
-import { UruncError } from "../errors.ts";
+import { clip, UruncError } from "../errors.ts";
+import { readRegularFile, RefusedFileError } from "../../ffi/checked_open.ts";
 
 const hook = z.looseObject({
   path: z.string().min(1).refine((p) => p.startsWith("/"), "must be an absolute path"),
@@ -109,20 +110,25 @@ export function parseSpec(raw: unknown, file: string): OciSpec {
   throw new UruncError(`invalid ${file}: field "${field}": ${issue.message}`);
 }
 
-/** Read and validate `<bundle>/config.json`. */
+/** Far above any real config.json (Kubernetes caps all annotations at 256 KiB). */
+export const MAX_CONFIG_JSON = 16 * 1024 * 1024;
+
+/** Read and validate `<bundle>/config.json`: a regular file (a FIFO there must not hang us). */
 export function loadSpec(bundle: string): OciSpec {
   const file = join(bundle, "config.json");
-  let text: string;
+  let bytes: Uint8Array | null;
   try {
-    text = Deno.readTextFileSync(file);
+    bytes = readRegularFile(file, { maxBytes: MAX_CONFIG_JSON, follow: true });
   } catch (err) {
+    if (err instanceof RefusedFileError) throw new UruncError(`invalid ${file}: ${err.message}`);
     throw new UruncError(`cannot read ${file}: ${(err as Error).message}`);
   }
+  if (bytes === null) throw new UruncError(`cannot read ${file}: no such file`);
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(new TextDecoder().decode(bytes));
   } catch (err) {
-    throw new UruncError(`invalid ${file}: not JSON: ${(err as Error).message}`);
+    throw new UruncError(`invalid ${file}: not JSON: ${clip((err as Error).message)}`);
   }
   return parseSpec(raw, file);
 }

@@ -5,7 +5,8 @@
 import { CLONE } from "../../ffi/constants.ts";
 import type { Syscalls } from "../../ffi/syscalls.ts";
 import { O } from "../../ffi/constants.ts";
-import { UruncError } from "../errors.ts";
+import { clip, UruncError } from "../errors.ts";
+import { namespaceFileType, RefusedFileError } from "../../ffi/checked_open.ts";
 import type { OciSpec } from "../oci/spec.ts";
 import type { NamespaceRecord } from "./store.ts";
 
@@ -46,6 +47,8 @@ const UNSUPPORTED: Record<string, string> = {
 export function namespacesFromSpec(
   spec: OciSpec,
   ownNetns = "/proc/thread-self/ns/net",
+  /** The CLONE_NEW* type of a namespace file (tests stand in plain files). */
+  nsType: (path: string) => number = namespaceFileType,
 ): NamespaceRecord[] {
   const seen = new Set<string>();
   const out: NamespaceRecord[] = [];
@@ -67,14 +70,8 @@ export function namespacesFromSpec(
           "linux.namespaces: the mount namespace must be a new one (no path): urunc pivots the monitor's root inside it",
         );
       }
-      let info: Deno.FileInfo;
-      try {
-        info = Deno.statSync(ns.path);
-      } catch (err) {
-        throw new UruncError(
-          `linux.namespaces: ${ns.type} namespace path ${ns.path}: ${(err as Error).message}`,
-        );
-      }
+      checkNamespaceFile(ns.type, ns.path, nsType);
+      const info = Deno.statSync(ns.path);
       if (ns.type === "network" && sameFile(info, Deno.statSync(ownNetns))) continue;
       out.push({ type: ns.type, path: ns.path });
     } else out.push({ type: ns.type });
@@ -86,6 +83,25 @@ export function namespacesFromSpec(
     );
   }
   return out.sort((a, b) => ORDER.indexOf(a.type) - ORDER.indexOf(b.type));
+}
+
+/** The path must be a namespace of this type: a FIFO or a plain file there is refused, never opened for real. */
+function checkNamespaceFile(type: string, path: string, nsType: (p: string) => number): void {
+  const where = `linux.namespaces: ${type} namespace path ${clip(path)}`;
+  let found: number;
+  try {
+    found = nsType(path);
+  } catch (err) {
+    if (err instanceof RefusedFileError) {
+      throw new UruncError(`${where}: expected a namespace file, found ${err.found}`);
+    }
+    throw new UruncError(`${where}: ${(err as Error).message}`);
+  }
+  if (found !== NS_KINDS[type].flag) {
+    const actual = Object.entries(NS_KINDS).find(([, k]) => k.flag === found)?.[0] ?? "another";
+    const an = (w: string) => (/^[aeiou]/.test(w) ? `an ${w}` : `a ${w}`);
+    throw new UruncError(`${where}: this is ${an(actual)} namespace, not ${an(type)} namespace`);
+  }
 }
 
 function sameFile(a: Deno.FileInfo, b: Deno.FileInfo): boolean {

@@ -109,8 +109,9 @@ Deno.test("a network namespace path that is the caller's own netns is host netwo
       ({
         linux: { namespaces: [{ type: "mount" }, { type: "network", path: netPath }] },
       }) as unknown as OciSpec;
-    assert.deepEqual(namespacesFromSpec(spec(own), own), [{ type: "mount" }]);
-    assert.deepEqual(namespacesFromSpec(spec(other), own), [
+    const net = () => CLONE.NEWNET; // the temp files stand in for network namespaces
+    assert.deepEqual(namespacesFromSpec(spec(own), own, net), [{ type: "mount" }]);
+    assert.deepEqual(namespacesFromSpec(spec(other), own, net), [
       { type: "network", path: other },
       { type: "mount" },
     ]);
@@ -119,5 +120,31 @@ Deno.test("a network namespace path that is the caller's own netns is host netwo
   } finally {
     Deno.removeSync(own);
     Deno.removeSync(other);
+  }
+});
+
+Deno.test("a namespace path must be a namespace of that type: FIFOs and other files are refused, never opened", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const fifo = `${dir}/fifo`;
+    new Deno.Command("mkfifo", { args: [fifo] }).outputSync();
+    Deno.writeTextFileSync(`${dir}/plain`, "");
+    const spec = (type: string, path: string) =>
+      ({ linux: { namespaces: [{ type: "mount" }, { type, path }] } }) as unknown as OciSpec;
+    const cases: [string, string, RegExp][] = [
+      [
+        "network",
+        fifo,
+        /network namespace path \S+\/fifo: expected a namespace file, found a FIFO$/,
+      ],
+      ["network", `${dir}/plain`, /found a regular file that is not a namespace file/],
+      ["network", "/proc/self/ns/mnt", /this is a mount namespace, not a network namespace/],
+      ["ipc", `${dir}/missing`, /ipc namespace path \S+: expected a namespace file, found nothing/],
+    ];
+    for (const [type, path, want] of cases) {
+      assert.throws(() => namespacesFromSpec(spec(type, path)), want);
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
   }
 });
