@@ -14,15 +14,8 @@ const hook = z.looseObject({
 });
 export type Hook = z.infer<typeof hook>;
 
-export const HOOK_KINDS = [
-  "prestart",
-  "createRuntime",
-  "createContainer",
-  "startContainer",
-  "poststart",
-  "poststop",
-] as const;
-export type HookKind = typeof HOOK_KINDS[number];
+export { HOOK_KINDS, type HookKind } from "./hook_kinds.ts";
+import { HOOK_KINDS, type HookKind } from "./hook_kinds.ts";
 
 const uint32 = z.number().int().min(0).max(0xffffffff);
 /** u64 values arrive as JSON numbers (RLIM_INFINITY rounds to 2^64). */
