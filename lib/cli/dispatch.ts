@@ -6,6 +6,7 @@ import { describe, UruncError, UsageError } from "../errors.ts";
 import { createLogger, type LogFormat, type LogOptions } from "../log.ts";
 import type { CommandContext, CommandMain } from "./context.ts";
 import { VERSION } from "../version.ts";
+import { setThreadLostReporter } from "../../ffi/thread_lost.ts";
 
 interface CommandEntry {
   summary: string;
@@ -182,6 +183,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     const { globals, command, rest, runcArgv } = parseGlobals(argv);
     logOptions = { path: globals.log, format: globals.logFormat, debug: globals.debug };
     log = createLogger(logOptions);
+    // A thread lost in a container's namespaces ends the process with this one line.
+    setThreadLostReporter((msg) => log.error(msg));
     if (globals.version) {
       console.log(`urunc version ${VERSION}\nspec: 1.2.0`);
       return 0;

@@ -7,6 +7,7 @@ import type { Syscalls } from "../../ffi/syscalls.ts";
 import { O } from "../../ffi/constants.ts";
 import { clip, UruncError } from "../errors.ts";
 import { namespaceFileType, RefusedFileError } from "../../ffi/checked_open.ts";
+import { endProcessThreadLost } from "../../ffi/thread_lost.ts";
 import type { OciSpec } from "../oci/spec.ts";
 import type { NamespaceRecord } from "./store.ts";
 
@@ -118,7 +119,13 @@ export function namespacesOfProcess(pid: number, records: NamespaceRecord[]): Na
  * inside the given namespaces, then put the thread back. While a new PID
  * namespace is pending Deno must not create threads, so nothing else runs here.
  */
-export function spawnInNamespaces<T>(sys: Syscalls, records: NamespaceRecord[], spawn: () => T): T {
+export function spawnInNamespaces<T>(
+  sys: Syscalls,
+  records: NamespaceRecord[],
+  spawn: () => T,
+  /** A thread that cannot get back ends the process (tests observe it instead). */
+  onLost: (err: Error) => never = endProcessThreadLost,
+): T {
   if (records.length === 0) return spawn();
   const restore: { fd: number; flag: number; what: string }[] = [];
   const joins: { fd: number; flag: number; what: string }[] = [];
@@ -145,7 +152,7 @@ export function spawnInNamespaces<T>(sys: Syscalls, records: NamespaceRecord[], 
       if (unshareFlags !== 0) sys.unshare(unshareFlags);
       return spawn();
     } finally {
-      restoreAll(sys, restore, cwd);
+      restoreAll(sys, restore, cwd, onLost);
     }
   } finally {
     for (const f of [...restore, ...joins]) {
@@ -156,11 +163,12 @@ export function spawnInNamespaces<T>(sys: Syscalls, records: NamespaceRecord[], 
   }
 }
 
-/** Every namespace goes back, even if one fails; a thread left half-switched is fatal. */
+/** Every namespace goes back, even if one fails; a thread left half-switched ends the process. */
 function restoreAll(
   sys: Syscalls,
   restore: { fd: number; flag: number; what: string }[],
   cwd: string | null,
+  onLost: (err: Error) => never,
 ): void {
   const failed: string[] = [];
   for (const r of [...restore].reverse()) {
@@ -178,6 +186,6 @@ function restoreAll(
     }
   }
   if (failed.length > 0) {
-    throw new UruncError(`cannot return to urunc's own namespaces: ${failed.join("; ")}`);
+    onLost(new UruncError(`cannot return to urunc's own namespaces: ${failed.join("; ")}`));
   }
 }

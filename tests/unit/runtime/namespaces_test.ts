@@ -75,14 +75,17 @@ Deno.test("enter, spawn, restore: a failing unshare still restores and never spa
   assert.ok(sys.names().includes("setns"), "the thread went back to its own namespace");
 });
 
-Deno.test("enter, spawn, restore: every namespace is restored even if one restore fails, then it throws", () => {
+Deno.test("enter, spawn, restore: every namespace is restored even if one restore fails, then the process ends", () => {
   const sys = new RecordingSyscalls({
     failOn: (call, args) =>
       call === "setns" && args[2] === "own ipc namespace" ? new SyscallError("setns", 22) : null,
   });
+  const lost = (err: Error): never => {
+    throw new Error(`process ended: ${err.message}`);
+  };
   assert.throws(
-    () => spawnInNamespaces(sys, [{ type: "ipc" }, { type: "uts" }], () => "child"),
-    /cannot return to urunc's own namespaces: setns failed: EINVAL/,
+    () => spawnInNamespaces(sys, [{ type: "ipc" }, { type: "uts" }], () => "child", lost),
+    /process ended: cannot return to urunc's own namespaces: setns failed: EINVAL/,
   );
   const restores = sys.calls.filter((c) => c.call === "setns").map((c) => c.args[2]);
   assert.deepEqual(restores, ["own uts namespace", "own ipc namespace"]);
