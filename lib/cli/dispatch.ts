@@ -211,7 +211,10 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     const { main } = await entry.load();
     return await main(ctx, rest);
   } catch (err) {
-    const msg = describe(err);
+    // A JS engine error is a bug in urunc, never a user's mistake: say so.
+    const bug = err instanceof TypeError || err instanceof RangeError ||
+      err instanceof ReferenceError;
+    const msg = bug ? `internal error (${(err as Error).name}): ${describe(err)}` : describe(err);
     log.error(msg);
     if (logOptions.debug && err instanceof Error && err.stack) log.debug(err.stack);
     // create/run/init share their stdio with the container; anything else may
