@@ -39,7 +39,7 @@ const MAX_INSTRUCTIONS = 4096;
 const EPERM = 1;
 const X32_SYSCALL_BIT = 0x40000000;
 
-const ACTIONS = [
+export const SECCOMP_ACTIONS = [
   "SCMP_ACT_KILL",
   "SCMP_ACT_KILL_THREAD",
   "SCMP_ACT_KILL_PROCESS",
@@ -50,9 +50,9 @@ const ACTIONS = [
   "SCMP_ACT_LOG",
   "SCMP_ACT_NOTIFY",
 ] as const;
-type Action = typeof ACTIONS[number];
+type Action = typeof SECCOMP_ACTIONS[number];
 
-const OPS = [
+export const SECCOMP_OPERATORS = [
   "SCMP_CMP_NE",
   "SCMP_CMP_LT",
   "SCMP_CMP_LE",
@@ -61,17 +61,17 @@ const OPS = [
   "SCMP_CMP_GT",
   "SCMP_CMP_MASKED_EQ",
 ] as const;
-type CmpOp = typeof OPS[number];
+type CmpOp = typeof SECCOMP_OPERATORS[number];
 
 // TSYNC would filter Deno's other threads before execve ends them; the monitor
 // is single-threaded at exec, so the flag has nothing left to do and is dropped.
-const FLAGS: Record<string, number> = {
+export const SECCOMP_FLAGS: Record<string, number> = {
   SECCOMP_FILTER_FLAG_TSYNC: 0,
   SECCOMP_FILTER_FLAG_LOG: 2,
   SECCOMP_FILTER_FLAG_SPEC_ALLOW: 4,
 };
 
-const ARCHES = [
+const SECCOMP_ARCHES = [
   "SCMP_ARCH_X86",
   "SCMP_ARCH_X86_64",
   "SCMP_ARCH_X32",
@@ -105,20 +105,20 @@ const argSchema = z.looseObject({
   index: z.number().int().min(0).max(5),
   value: u64,
   valueTwo: u64.optional(),
-  op: z.enum(OPS),
+  op: z.enum(SECCOMP_OPERATORS),
 });
 
 const ruleSchema = z.looseObject({
   names: z.array(z.string()).nullable().optional(),
-  action: z.enum(ACTIONS),
+  action: z.enum(SECCOMP_ACTIONS),
   errnoRet: errnoRet.nullable().optional(),
   args: z.array(argSchema).nullable().optional(),
 });
 
 const profileSchema = z.looseObject({
-  defaultAction: z.enum(ACTIONS),
+  defaultAction: z.enum(SECCOMP_ACTIONS),
   defaultErrnoRet: errnoRet.nullable().optional(),
-  architectures: z.array(z.enum(ARCHES)).nullable().optional(),
+  architectures: z.array(z.enum(SECCOMP_ARCHES)).nullable().optional(),
   flags: z.array(z.string()).nullable().optional(),
   listenerPath: z.string().optional(),
   listenerMetadata: z.string().optional(),
@@ -260,9 +260,11 @@ export function compileSeccomp(
   }
   let flags = 0;
   for (const f of p.flags ?? []) {
-    const bit = FLAGS[f];
+    const bit = SECCOMP_FLAGS[f];
     if (bit === undefined) {
-      fail(`unsupported flag ${quote(f)}; expected any of ${Object.keys(FLAGS).join(", ")}`);
+      fail(
+        `unsupported flag ${quote(f)}; expected any of ${Object.keys(SECCOMP_FLAGS).join(", ")}`,
+      );
     }
     flags |= bit;
   }
