@@ -15,7 +15,7 @@ import {
   writeHostConfig,
 } from "../helpers/bundle.ts";
 import { ready, safeReadDir } from "../helpers/lifecycle.ts";
-import { testGlobals, uruncCommand } from "../helpers/urunc.ts";
+import { uruncCommand } from "../helpers/urunc.ts";
 
 const SEED = Number(Deno.env.get("URUNC_FUZZ_SEED") ?? 20261202);
 const CASES = Number(Deno.env.get("URUNC_FUZZ_CASES") ?? 200);
