@@ -16,6 +16,7 @@ import { validateContainerId } from "./container_id.ts";
 import { namespacesFromSpec, namespacesOfProcess, spawnInNamespaces } from "./namespaces.ts";
 import { preflightPlan } from "./plan_inputs.ts";
 import { monitorPrivileges } from "./privilege_inputs.ts";
+import { toPrivilegeRecord } from "../plan/privilege_record.ts";
 import { execRunc, sandboxMarker } from "./runc.ts";
 import { selfCommand } from "./self_exec.ts";
 import { runLifecycleHooks } from "./hooks.ts";
@@ -76,12 +77,13 @@ export async function createContainer(
   }
   checkGuestFiles(config, rootfs, spec.annotations ?? {}, spec.process.user);
   const namespaces = namespacesFromSpec(spec);
-  monitorPrivileges(spec, config.hypervisor, null); // refuse bad capabilities, rlimits, seccomp now
   if (spec.process.terminal && !opts.consoleSocket) {
     throw new UruncError("process.terminal is true but no --console-socket was given");
   }
   // Fail on anything the plan can tell (unsupported combination, missing monitor) before creating anything.
   const planInputs = await preflightPlan(spec, config, opts.id, rootfs, opts.configPath);
+  // Capabilities, rlimits and seccomp are checked (and compiled) now; the child applies them.
+  const privileges = toPrivilegeRecord(monitorPrivileges(spec, planInputs));
 
   const dir = createContainerDir(opts.root, opts.id);
   const state: ContainerState = {
@@ -101,6 +103,7 @@ export async function createContainer(
     hooks: spec.hooks ?? {},
     spec,
     planInputs,
+    privileges,
   };
   let child: Deno.ChildProcess | null = null;
   // Held until create returns: start and delete wait, so neither sees a half-made container.

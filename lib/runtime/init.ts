@@ -11,7 +11,7 @@ import type { Logger } from "../log.ts";
 import type { OciSpec } from "../oci/spec.ts";
 import { applyJail, isolateMounts } from "../host/jail.ts";
 import { applyOomScoreAdj, dropPrivileges } from "../host/privileges.ts";
-import { monitorPrivileges } from "./privilege_inputs.ts";
+import { fromPrivilegeRecord } from "../plan/privilege_record.ts";
 import { networkRequest } from "../plan/network.ts";
 import type { NetworkInfo, PlanInput } from "../plan/types.ts";
 import { setupNetwork } from "../host/network/mod.ts";
@@ -164,8 +164,8 @@ async function becomeMonitor(
   for (const w of plan.warnings) log.warn(w);
   refuseUnimplemented(inputs, plan);
   log.debug(`exec ${JSON.stringify(plan.monitor.argv)}`);
-  // Computed while /proc is still there; oom_score_adj is written through it.
-  const privileges = monitorPrivileges(spec, plan.monitor.kind, inputs.host);
+  // Decided by create; oom_score_adj goes through /proc, so before the jail.
+  const privileges = fromPrivilegeRecord(state.privileges);
   applyOomScoreAdj(sys, privileges.oomScoreAdj);
 
   // Mounts made from here on (hooks included) must not propagate to the host.

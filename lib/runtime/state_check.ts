@@ -58,6 +58,10 @@ export function stateProblem(raw: unknown): string | null {
       ),
   });
   if (top !== null) return top;
+  // What only the init child needs; absent in state an older urunc wrote.
+  for (const k of ["spec", "planInputs", "privileges"]) {
+    if (raw[k] !== undefined && !isObj(raw[k])) return `field "${k}" is invalid`;
+  }
   const config = fields(raw.config as Obj, {
     unikernelType: (v) => (UNIKERNEL_TYPES as readonly unknown[]).includes(v),
     hypervisor: (v) => (MONITOR_KINDS as readonly unknown[]).includes(v),

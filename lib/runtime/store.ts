@@ -6,6 +6,7 @@ import { describe, UruncError } from "../errors.ts";
 import { resourceProblem, stateProblem } from "./state_check.ts";
 import type { Hook, HookKind, OciSpec } from "../oci/spec.ts";
 import type { PlanInput, UnikernelConfig } from "../plan/types.ts";
+import type { PrivilegeRecord } from "../plan/privilege_record.ts";
 import { validateContainerId } from "./container_id.ts";
 
 export const STATE_FILE = "state.json";
@@ -62,6 +63,8 @@ export interface ContainerState {
    */
   spec: OciSpec;
   planInputs: PlanInput;
+  /** The monitor's capabilities, rlimits, no_new_privs and seccomp filter, decided by create. */
+  privileges: PrivilegeRecord;
 }
 
 export function containerDir(root: string, id: string): string {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { dropPrivileges, readCapLastCap } from "../../../lib/host/privileges.ts";
 import { CAPABILITIES, privilegePlan } from "../../../lib/plan/privileges.ts";
+import { fromPrivilegeRecord, toPrivilegeRecord } from "../../../lib/plan/privilege_record.ts";
 import type { OciSpec } from "../../../lib/oci/spec.ts";
 import { RecordingSyscalls } from "../../fakes/recording_syscalls.ts";
 import { errorOf } from "../plan/helpers.ts";
@@ -160,4 +161,29 @@ Deno.test("cap_last_cap is read and checked", () => {
     ),
     /cannot read \/proc\/sys\/kernel\/cap_last_cap: gone/,
   );
+});
+
+Deno.test("privileges survive the trip through state.json", () => {
+  const p = privilegePlan(
+    spec({
+      capabilities: {
+        bounding: DEFAULT_CAPS,
+        permitted: ["CAP_KILL"],
+        inheritable: ["CAP_KILL"],
+        ambient: ["CAP_KILL"],
+      },
+      rlimits: [{ type: "RLIMIT_NOFILE", soft: 2 ** 64, hard: 2 ** 64 }],
+      oomScoreAdj: -5,
+      noNewPrivileges: true,
+    }, {
+      seccomp: {
+        defaultAction: "SCMP_ACT_ERRNO",
+        syscalls: [{ names: ["read"], action: "SCMP_ACT_ALLOW" }],
+      },
+    }),
+    input,
+  );
+  const back = fromPrivilegeRecord(JSON.parse(JSON.stringify(toPrivilegeRecord(p))));
+  assert.deepEqual(back, p);
+  assert.equal(back.rlimits[0].soft, 0xffffffffffffffffn, "RLIM_INFINITY stays exact");
 });
