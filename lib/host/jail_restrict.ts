@@ -52,7 +52,7 @@ export function maskPaths(
     const target = secureJoin(root, p);
     const kind = fs.kind(target);
     if (kind === "dir") {
-      sys.mount("tmpfs", target, "tmpfs", MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, "size=0");
+      sys.mount("tmpfs", target, "tmpfs", MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC, null);
     } else if (kind === "other") sys.mount(`${root}/dev/null`, target, null, MS.BIND, null);
   }
   for (const p of readonly) {

@@ -130,7 +130,11 @@ function mkfifo(path: string): void {
 function mutate(r: Rand, b: string): string {
   const specFile = join(b, "config.json");
   const rootfs = join(b, "rootfs");
-  const spec = () => JSON.parse(Deno.readTextFileSync(specFile));
+  // Never read a config.json an earlier mutation turned into a FIFO: the test itself would block.
+  const spec = () => {
+    if (!Deno.lstatSync(specFile).isFile) throw new Error("config.json is no longer a file");
+    return JSON.parse(Deno.readTextFileSync(specFile));
+  };
   const save = (s: unknown) => Deno.writeTextFileSync(specFile, JSON.stringify(s));
   const choice = Math.floor(r() * 12);
   switch (choice) {
