@@ -37,3 +37,15 @@ export function quote(value: string, max = QUOTE_MAX): string {
 export function clip(text: string, max = QUOTE_MAX): string {
   return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} characters)`;
 }
+
+/**
+ * `text` on one line: control characters (a newline in a path from a bundle,
+ * say) become visible escapes, so one error stays one line for the shim.
+ */
+export function oneLine(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => {
+    const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+    return named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
+}

@@ -2,7 +2,7 @@
 // fresh process, so a command imports only what it needs.
 
 import { isAbsolute, resolve } from "../path.ts";
-import { describe, UruncError, UsageError } from "../errors.ts";
+import { describe, oneLine, UruncError, UsageError } from "../errors.ts";
 import { createLogger, type LogFormat, type LogOptions } from "../log.ts";
 import type { CommandContext, CommandMain } from "./context.ts";
 import { VERSION } from "../version.ts";
@@ -214,7 +214,9 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     // A JS engine error is a bug in urunc, never a user's mistake: say so.
     const bug = err instanceof TypeError || err instanceof RangeError ||
       err instanceof ReferenceError;
-    const msg = bug ? `internal error (${(err as Error).name}): ${describe(err)}` : describe(err);
+    const msg = oneLine(
+      bug ? `internal error (${(err as Error).name}): ${describe(err)}` : describe(err),
+    );
     log.error(msg);
     if (logOptions.debug && err instanceof Error && err.stack) log.debug(err.stack);
     // create/run/init share their stdio with the container; anything else may
