@@ -1,8 +1,9 @@
-// Seeded, bounded fuzzing of `urunc create` through the real CLI: bundles built
-// from a valid one with random damage to config.json, the urunc annotations,
-// urunc.json and the rootfs files. Every case must end (no hang) with success
-// or one clean error line (never a stack trace), print nothing on the
-// container's stdio, and leave nothing behind once a success is deleted.
+// Seeded, bounded fuzzing of `urunc create` (and `start` when create accepts)
+// through the real CLI: bundles built from a valid one with random damage to
+// config.json, the urunc annotations, urunc.json and the rootfs files. Every
+// case must end (no hang) with success or one clean error line (never a stack
+// trace), print nothing on the container's stdio, and leave nothing behind
+// once a success is deleted.
 // URUNC_FUZZ_SEED and URUNC_FUZZ_CASES reproduce or widen a run.
 import assert from "node:assert/strict";
 import { join } from "node:path";
@@ -300,6 +301,45 @@ function mutate(r: Rand, b: string): string {
   }
 }
 
+/** The exit status of a urunc call, or -1 when it outlived HANG_LIMIT_MS (then it is killed). */
+async function run(cmd: string, args: string[]): Promise<number> {
+  const child = new Deno.Command(cmd, { args, stdin: "null", stdout: "null", stderr: "null" })
+    .spawn();
+  let hung = false;
+  const timer = setTimeout(() => {
+    hung = true;
+    child.kill("SIGKILL");
+  }, HANG_LIMIT_MS);
+  const status = await child.status;
+  clearTimeout(timer);
+  return hung ? -1 : status.code;
+}
+
+function logLines(log: string): { level: string; msg: string }[] {
+  try {
+    return Deno.readTextFileSync(log).split("\n").filter((l) => l !== "").map((l) => JSON.parse(l));
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return [];
+    return [{ level: "error", msg: `log is not JSON lines: ${err}` }];
+  }
+}
+
+const errorCount = (log: string) => logLines(log).filter((l) => l.level === "error").length;
+
+/** Every error line is one clean sentence; a failed create has exactly one. */
+function logProblems(log: string, failedCreate: boolean): string[] {
+  const errors = logLines(log).filter((l) => l.level === "error");
+  const problems: string[] = [];
+  if (failedCreate && errors.length !== 1) problems.push(`${errors.length} error lines`);
+  for (const e of errors) {
+    if (/\n|\s+at \S+ \(|internal error|Error:|not JSON lines/.test(e.msg)) {
+      problems.push(`error line looks like a crash: ${e.msg.slice(0, 300)}`);
+    }
+    if (e.msg.length > 9000) problems.push(`error line of ${e.msg.length} characters`);
+  }
+  return problems;
+}
+
 interface Outcome {
   label: string;
   code: number;
@@ -362,31 +402,18 @@ async function runCase(dir: string, n: number, r: Rand, fakeRunc: string): Promi
     child.stdout.cancel();
     child.stderr.cancel();
   }
-  let lines: { level: string; msg: string }[] = [];
-  try {
-    lines = Deno.readTextFileSync(log).split("\n").filter((l) => l !== "").map((l) =>
-      JSON.parse(l)
-    );
-  } catch (err) {
-    if (!(err instanceof Deno.errors.NotFound)) problems.push(`log is not JSON lines: ${err}`);
-  }
-  const errors = lines.filter((l) => l.level === "error");
-  if (status.code === 1) {
-    if (errors.length !== 1) problems.push(`${errors.length} error lines`);
-    for (const e of errors) {
-      if (/\n|\s+at \S+ \(|internal error|Error:/.test(e.msg)) {
-        problems.push(`error line looks like a crash: ${e.msg.slice(0, 300)}`);
-      }
-      if (e.msg.length > 9000) problems.push(`error line of ${e.msg.length} characters`);
-    }
-  }
+  problems.push(...logProblems(log, status.code === 1));
   if (status.code === 0) {
-    const d = await new Deno.Command(cmd, {
-      args: uruncCommand([...globals, "delete", "--force", id]).slice(1),
-      stdout: "null",
-      stderr: "null",
-    }).output();
-    if (d.code !== 0) problems.push(`delete --force exited ${d.code}`);
+    // The jail is built at start: masked paths, mounts and privileges meet the damage there.
+    const before = errorCount(log);
+    const started = await run(cmd, uruncCommand([...globals, "start", id]).slice(1));
+    if (![0, 1].includes(started)) problems.push(`start exited ${started}`);
+    if (started === 1 && errorCount(log) === before) {
+      problems.push("start failed without an error line");
+    }
+    problems.push(...logProblems(log, false));
+    const d = await run(cmd, uruncCommand([...globals, "delete", "--force", id]).slice(1));
+    if (d !== 0) problems.push(`delete --force exited ${d}`);
   }
   if (safeReadDir(root).includes(id) && id !== "") problems.push("state dir left behind");
   return { label, code: status.code, problems };
@@ -416,7 +443,7 @@ Deno.test({
       };
       await Promise.all(Array.from({ length: PARALLEL }, worker));
       console.log(
-        `fuzz: ${outcomes[0] ?? 0} created and deleted, ${outcomes[1] ?? 0} refused, ${
+        `fuzz: ${outcomes[0] ?? 0} created, started and deleted, ${outcomes[1] ?? 0} refused, ${
           outcomes[RUNC_EXIT] ?? 0
         } handed to runc`,
       );
