@@ -16,7 +16,7 @@ import {
   writeHostConfig,
 } from "../helpers/bundle.ts";
 import { ready, safeReadDir } from "../helpers/lifecycle.ts";
-import { uruncCommand } from "../helpers/urunc.ts";
+import { statusWithin, uruncCommand } from "../helpers/urunc.ts";
 
 const SEED = Number(Deno.env.get("URUNC_FUZZ_SEED") ?? 20261202);
 const CASES = Number(Deno.env.get("URUNC_FUZZ_CASES") ?? 200);
@@ -305,14 +305,8 @@ function mutate(r: Rand, b: string): string {
 async function run(cmd: string, args: string[]): Promise<number> {
   const child = new Deno.Command(cmd, { args, stdin: "null", stdout: "null", stderr: "null" })
     .spawn();
-  let hung = false;
-  const timer = setTimeout(() => {
-    hung = true;
-    child.kill("SIGKILL");
-  }, HANG_LIMIT_MS);
-  const status = await child.status;
-  clearTimeout(timer);
-  return hung ? -1 : status.code;
+  const { code, hung } = await statusWithin(child, HANG_LIMIT_MS);
+  return hung ? -1 : code;
 }
 
 function logLines(log: string): { level: string; msg: string }[] {
@@ -385,15 +379,9 @@ async function runCase(dir: string, n: number, r: Rand, fakeRunc: string): Promi
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  let hung = false;
-  const timer = setTimeout(() => {
-    hung = true;
-    child.kill("SIGKILL");
-  }, HANG_LIMIT_MS);
   // A successful create leaves the init child holding its stdio: wait for the exit status only.
-  const status = await child.status;
-  clearTimeout(timer);
-  if (hung) problems.push("create hung");
+  const status = await statusWithin(child, HANG_LIMIT_MS);
+  if (status.hung) problems.push("create hung");
   if (![0, 1, RUNC_EXIT].includes(status.code)) problems.push(`exit status ${status.code}`);
   if (status.code !== 0) {
     const out = await new Response(child.stdout).text() + await new Response(child.stderr).text();

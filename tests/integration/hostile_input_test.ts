@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../helpers/bundle.ts";
 import { isRoot } from "../helpers/subreaper.ts";
 import { safeReadDir } from "../helpers/lifecycle.ts";
-import { lastLogError, testGlobals, uruncCommand } from "../helpers/urunc.ts";
+import { lastLogError, statusWithin, testGlobals, uruncCommand } from "../helpers/urunc.ts";
 
 const ready = isRoot();
 const HANG_LIMIT_MS = 20_000;
@@ -31,14 +31,8 @@ async function createBounded(dir: string, bundle: string, id: string) {
   ]);
   const child = new Deno.Command(cmd, { args, stdin: "null", stdout: "null", stderr: "null" })
     .spawn();
-  let hung = false;
-  const timer = setTimeout(() => {
-    hung = true;
-    child.kill("SIGKILL");
-  }, HANG_LIMIT_MS);
-  const status = await child.status;
-  clearTimeout(timer);
-  return { code: status.code, hung, error: lastLogError(join(dir, "log.json")) };
+  const { code, hung } = await statusWithin(child, HANG_LIMIT_MS);
+  return { code, hung, error: lastLogError(join(dir, "log.json")) };
 }
 
 interface Case {

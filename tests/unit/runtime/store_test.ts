@@ -12,6 +12,8 @@ import {
   writePidFile,
 } from "../../../lib/runtime/store.ts";
 
+import { config } from "../plan/helpers.ts";
+
 function tmp(): string {
   return Deno.makeTempDirSync({ prefix: "urunc-store-" });
 }
@@ -84,18 +86,8 @@ const VALID_STATE = {
   pidStartTime: "123",
   phase: "created",
   annotations: {},
-  config: {
-    unikernelType: "linux",
-    hypervisor: "qemu",
-    binary: "/kernel",
-    cmdline: "",
-    unikernelVersion: "",
-    initrd: "",
-    block: "",
-    blkMntPoint: "",
-    useDMBlock: false,
-    source: "annotations",
-  },
+  config: config({ unikernelType: "linux", binary: "/kernel" }),
+
   namespaces: [{ type: "mount" }, { type: "network", path: "/var/run/netns/x" }],
   terminal: false,
   hooks: { poststop: [{ path: "/bin/true" }] },
