@@ -8,6 +8,7 @@ import { UruncError } from "../errors.ts";
 import type { PrivilegePlan } from "../plan/privileges.ts";
 
 const CAP_LAST_CAP = "/proc/sys/kernel/cap_last_cap";
+const EPERM = 1;
 
 /** The highest capability this kernel knows. Read before pivot_root takes /proc away. */
 export function readCapLastCap(read: (p: string) => string = Deno.readTextFileSync): number {
@@ -72,11 +73,21 @@ export function dropPrivileges(
   if (leavingRoot) sys.setKeepCaps(true);
   sys.setCredentials(user.uid, user.gid, user.additionalGids);
   if (leavingRoot) sys.setKeepCaps(false);
-  sys.setCapabilities({
-    effective: caps.effective,
-    permitted: caps.permitted,
-    inheritable: caps.inheritable,
-  });
+  try {
+    sys.setCapabilities({
+      effective: caps.effective,
+      permitted: caps.permitted,
+      inheritable: caps.inheritable,
+    });
+  } catch (err) {
+    // capset cannot grant what this process does not hold (a host that withholds some).
+    if ((err as { errno?: number }).errno !== EPERM) throw err;
+    throw new UruncError(
+      `cannot give the monitor the capabilities process.capabilities asks for: urunc itself does not hold all of them (${
+        (err as Error).message
+      })`,
+    );
+  }
   sys.setAmbientCaps(caps.ambient);
   if (plan.noNewPrivileges) sys.setNoNewPrivs();
   if (monitorFilter !== null) late.push(monitorFilter);

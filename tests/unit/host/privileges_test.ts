@@ -3,7 +3,7 @@ import { dropPrivileges, readCapLastCap } from "../../../lib/host/privileges.ts"
 import { CAPABILITIES, privilegePlan } from "../../../lib/plan/privileges.ts";
 import { fromPrivilegeRecord, toPrivilegeRecord } from "../../../lib/plan/privilege_record.ts";
 import type { OciSpec } from "../../../lib/oci/spec.ts";
-import { RecordingSyscalls } from "../../fakes/recording_syscalls.ts";
+import { failing, RecordingSyscalls } from "../../fakes/recording_syscalls.ts";
 import { errorOf } from "../plan/helpers.ts";
 
 const DEFAULT_CAPS = ["CAP_CHOWN", "CAP_KILL", "CAP_NET_BIND_SERVICE"];
@@ -186,4 +186,13 @@ Deno.test("privileges survive the trip through state.json", () => {
   const back = fromPrivilegeRecord(JSON.parse(JSON.stringify(toPrivilegeRecord(p))));
   assert.deepEqual(back, p);
   assert.equal(back.rlimits[0].soft, 0xffffffffffffffffn, "RLIM_INFINITY stays exact");
+});
+
+Deno.test("drop privileges: capabilities urunc does not hold are named as the reason", () => {
+  const sys = new RecordingSyscalls({ failOn: failing("setCapabilities", 1) });
+  const p = privilegePlan(spec({ capabilities: { permitted: ["CAP_SYS_ADMIN"] } }), input);
+  assert.throws(
+    () => dropPrivileges(sys, p, { uid: 0, gid: 0, additionalGids: [] }, null),
+    /cannot give the monitor the capabilities process\.capabilities asks for: urunc itself does not hold all of them/,
+  );
 });
