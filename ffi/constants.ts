@@ -34,12 +34,15 @@ export const MS = {
   NODEV: 0x4,
   NOEXEC: 0x8,
   REMOUNT: 0x20,
+  NOATIME: 0x400,
+  NODIRATIME: 0x800,
   BIND: 0x1000,
   REC: 0x4000,
   UNBINDABLE: 0x20000,
   PRIVATE: 0x40000,
   SLAVE: 0x80000,
   SHARED: 0x100000,
+  RELATIME: 0x200000,
   STRICTATIME: 0x1000000,
 } as const;
 
@@ -83,6 +86,13 @@ export const SIGNALS: Readonly<Record<string, number>> = {
 };
 
 export const PR_SET_NO_NEW_PRIVS = 38;
+export const PR_SET_KEEPCAPS = 8;
+export const PR_CAPBSET_DROP = 24;
+export const PR_CAP_AMBIENT = 47;
+export const PR_CAP_AMBIENT_RAISE = 2;
+export const PR_CAP_AMBIENT_CLEAR_ALL = 4;
+/** _LINUX_CAPABILITY_VERSION_3: two 32-bit words per set. */
+export const LINUX_CAPABILITY_VERSION_3 = 0x20080522;
 export const PR_SET_PDEATHSIG = 1;
 export const PR_SET_NAME = 15;
 

@@ -46,6 +46,14 @@ const SYMBOLS = {
   setresuid: { parameters: ["u32", "u32", "u32"], result: "i32" },
   // int prctl(int option, unsigned long arg2, unsigned long arg3, unsigned long arg4, unsigned long arg5)
   prctl: { parameters: ["i32", "u64", "u64", "u64", "u64"], result: "i32" },
+  // int capset(cap_user_header_t hdr, const cap_user_data_t data)
+  capset: { parameters: ["buffer", "buffer"], result: "i32" },
+  // int prlimit(pid_t pid, int resource, const struct rlimit *new, struct rlimit *old)
+  prlimit: { parameters: ["i32", "i32", "buffer", "buffer"], result: "i32" },
+  // int statvfs(const char *path, struct statvfs *buf)
+  statvfs: { parameters: ["buffer", "buffer"], result: "i32" },
+  // int statx(int dirfd, const char *path, int flags, unsigned int mask, struct statx *buf)
+  statx: { parameters: ["i32", "buffer", "i32", "u32", "buffer"], result: "i32" },
   // long syscall(long number, ...) -- pivot_root, close_range, seccomp, pidfd_* take at most four word arguments
   syscall3: { name: "syscall", parameters: ["i64", "u64", "u64", "u64"], result: "i64" },
   syscall_ptr: { name: "syscall", parameters: ["i64", "buffer", "buffer", "u64"], result: "i64" },
@@ -116,6 +124,8 @@ const ERRNO_NAMES: Record<number, string> = {
   3: "ESRCH",
   4: "EINTR",
   5: "EIO",
+  6: "ENXIO",
+  7: "E2BIG",
   9: "EBADF",
   10: "ECHILD",
   11: "EAGAIN",
@@ -130,6 +140,7 @@ const ERRNO_NAMES: Record<number, string> = {
   24: "EMFILE",
   25: "ENOTTY",
   28: "ENOSPC",
+  27: "EFBIG",
   30: "EROFS",
   32: "EPIPE",
   36: "ENAMETOOLONG",

@@ -5,6 +5,7 @@
 
 import { check, cstr, libc } from "./libc.ts";
 import { CLONE, O } from "./constants.ts";
+import { endProcessThreadLost } from "./thread_lost.ts";
 
 /** The calling thread's current network namespace (not the process's). */
 export const SELF_NETNS = "/proc/thread-self/ns/net";
@@ -17,7 +18,7 @@ function enter(fd: number, what: string): void {
   check(libc().setns(fd, CLONE.NEWNET), "setns", `${what}, CLONE_NEWNET`);
 }
 
-/** Thrown when we could not return to the original namespace: the process must not go on. */
+/** Why the process ended: it could not return to its original network namespace. */
 export class NetnsRestoreError extends Error {
   constructor(cause: unknown) {
     super(
@@ -70,8 +71,7 @@ function switched<T>(enterNs: () => void, fn: () => T): T {
       try {
         enter(saved, SELF_NETNS);
       } catch (e) {
-        // deno-lint-ignore no-unsafe-finally
-        throw new NetnsRestoreError(e);
+        endProcessThreadLost(new NetnsRestoreError(e));
       }
     }
   } finally {

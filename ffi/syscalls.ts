@@ -3,7 +3,35 @@
 // a recorder (tests/fakes/recording_syscalls.ts) for unit tests.
 
 import { check, cstr, cstrArray, errno, libc, SyscallError } from "./libc.ts";
-import { BPF, CLOSE_RANGE_CLOEXEC, O, SECCOMP_SET_MODE_FILTER, SYS } from "./constants.ts";
+import {
+  BPF,
+  CLOSE_RANGE_CLOEXEC,
+  LINUX_CAPABILITY_VERSION_3,
+  MS,
+  O,
+  PR_CAP_AMBIENT,
+  PR_CAP_AMBIENT_CLEAR_ALL,
+  PR_CAP_AMBIENT_RAISE,
+  PR_CAPBSET_DROP,
+  PR_SET_KEEPCAPS,
+  PR_SET_NO_NEW_PRIVS,
+  SECCOMP_SET_MODE_FILTER,
+  SYS,
+} from "./constants.ts";
+
+/** A classic-BPF seccomp program (struct sock_filter[]) and its SECCOMP_FILTER_FLAG_* bits. */
+export interface BpfFilter {
+  program: Uint8Array;
+  instructions: number;
+  flags?: number;
+}
+
+/** The three per-thread capability sets capset(2) takes, as 64-bit masks. */
+export interface CapabilitySets {
+  effective: bigint;
+  permitted: bigint;
+  inheritable: bigint;
+}
 
 export interface Syscalls {
   /** open(2); returns the fd. */
@@ -36,15 +64,31 @@ export interface Syscalls {
   setCredentials(uid: number, gid: number, groups: readonly number[]): void;
   /** Mark every fd >= `from` close-on-exec. */
   closeFromOnExec(from: number): void;
+  /** prctl(PR_CAPBSET_DROP): remove one capability from this thread's bounding set. */
+  dropBoundingCap(cap: number): void;
+  /** prctl(PR_SET_KEEPCAPS): keep the permitted set across a switch away from uid 0. */
+  setKeepCaps(keep: boolean): void;
+  /** capset(2) on the calling thread. */
+  setCapabilities(sets: CapabilitySets): void;
+  /** prctl(PR_CAP_AMBIENT): clear the ambient set, then raise each of `caps`. */
+  setAmbientCaps(caps: readonly number[]): void;
+  /** prctl(PR_SET_NO_NEW_PRIVS, 1). */
+  setNoNewPrivs(): void;
+  /** prlimit(2) on ourselves; the limits survive execve. */
+  setRlimit(resource: number, soft: bigint, hard: bigint, name: string): void;
+  /** seccomp(SECCOMP_SET_MODE_FILTER) on the calling thread only. */
+  installSeccomp(filter: BpfFilter, what: string): void;
+  /** The MS_* per-mount flags of the mount holding `path` (statvfs f_flag). */
+  mountFlags(path: string): number;
   /**
-   * execve(2). With `filter`, no_new_privs and the seccomp filter go in right
-   * before it, after the arguments are built: the filter may forbid anything else.
+   * execve(2). With `filters`, no_new_privs and each seccomp filter go in right
+   * before it, after the arguments are built: a filter may forbid anything else.
    */
   execve(
     path: string,
     argv: readonly string[],
     env: readonly string[],
-    filter?: { program: Uint8Array; instructions: number },
+    filters?: readonly BpfFilter[],
   ): never;
   /** pidfd_open(2): a handle on exactly this process; null when it does not exist. */
   pidfdOpen(pid: number): number | null;
@@ -160,28 +204,66 @@ export function realSyscalls(): Syscalls {
         `${from}..`,
       );
     },
-    execve(path, argv, env, filter) {
+    dropBoundingCap(cap) {
+      check(
+        c.prctl(PR_CAPBSET_DROP, BigInt(cap), 0n, 0n, 0n),
+        "prctl(PR_CAPBSET_DROP)",
+        `cap ${cap}`,
+      );
+    },
+    setKeepCaps(keep) {
+      check(c.prctl(PR_SET_KEEPCAPS, keep ? 1n : 0n, 0n, 0n, 0n), "prctl(PR_SET_KEEPCAPS)");
+    },
+    setCapabilities(sets) {
+      // struct __user_cap_header_struct { u32 version; int pid; } and, for
+      // version 3, two struct __user_cap_data_struct { u32 effective, permitted, inheritable; }.
+      const header = new Uint32Array([LINUX_CAPABILITY_VERSION_3, 0]);
+      const data = new Uint32Array(6);
+      [sets.effective, sets.permitted, sets.inheritable].forEach((mask, i) => {
+        data[i] = Number(mask & 0xffffffffn);
+        data[3 + i] = Number((mask >> 32n) & 0xffffffffn);
+      });
+      check(c.capset(header, data), "capset", capsSubject(sets));
+    },
+    setAmbientCaps(caps) {
+      check(
+        c.prctl(PR_CAP_AMBIENT, BigInt(PR_CAP_AMBIENT_CLEAR_ALL), 0n, 0n, 0n),
+        "prctl(PR_CAP_AMBIENT_CLEAR_ALL)",
+      );
+      for (const cap of caps) {
+        check(
+          c.prctl(PR_CAP_AMBIENT, BigInt(PR_CAP_AMBIENT_RAISE), BigInt(cap), 0n, 0n),
+          "prctl(PR_CAP_AMBIENT_RAISE)",
+          `cap ${cap}`,
+        );
+      }
+    },
+    setNoNewPrivs() {
+      check(c.prctl(PR_SET_NO_NEW_PRIVS, 1n, 0n, 0n, 0n), "prctl(PR_SET_NO_NEW_PRIVS)");
+    },
+    setRlimit(resource, soft, hard, name) {
+      const limits = new BigUint64Array([soft, hard]);
+      check(c.prlimit(0, resource, limits, null), "prlimit", `${name} ${soft}/${hard}`);
+    },
+    installSeccomp(filter, what) {
+      loadSeccomp(c, filter, what);
+    },
+    mountFlags(path) {
+      // struct statvfs (LP64 glibc): eight 64-bit counters, f_fsid, then f_flag at 72.
+      const buf = new BigUint64Array(16);
+      check(c.statvfs(cstr(path), buf), "statvfs", path);
+      const st = Number(buf[9]);
+      const same = MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.NOATIME | MS.NODIRATIME;
+      const ST_RELATIME = 0x1000;
+      return (st & same) | (st & ST_RELATIME ? MS.RELATIME : 0);
+    },
+    execve(path, argv, env, filters = []) {
       const file = cstr(path);
       const a = cstrArray(argv);
       const e = cstrArray(env);
-      if (filter) {
-        // struct sock_fprog { unsigned short len; struct sock_filter *filter; } (16 bytes, padded)
-        const fprog = new Uint8Array(16);
-        const view = new DataView(fprog.buffer);
-        view.setUint16(0, filter.instructions, true);
-        const program = filter.program as Uint8Array<ArrayBuffer>;
-        view.setBigUint64(
-          8,
-          BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(program))),
-          true,
-        );
-        const fprogPtr = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(fprog)));
-        check(c.prctl(38, 1n, 0n, 0n, 0n), "prctl(PR_SET_NO_NEW_PRIVS)");
-        // This thread only: the others end at execve and must not trip the filter first.
-        check(
-          c.syscall3(BigInt(SYS.seccomp), BigInt(SECCOMP_SET_MODE_FILTER), 0n, fprogPtr),
-          "seccomp(SECCOMP_SET_MODE_FILTER)",
-        );
+      if (filters.length > 0) {
+        check(c.prctl(PR_SET_NO_NEW_PRIVS, 1n, 0n, 0n, 0n), "prctl(PR_SET_NO_NEW_PRIVS)");
+        for (const f of filters) loadSeccomp(c, f, "before execve");
       }
       c.execve(file, a.array, e.array);
       throw new SyscallError("execve", errno(), path);
@@ -269,4 +351,32 @@ export function realSyscalls(): Syscalls {
       }
     },
   };
+}
+
+function capsSubject(s: CapabilitySets): string {
+  const hex = (m: bigint) => `0x${m.toString(16)}`;
+  return `effective ${hex(s.effective)}, permitted ${hex(s.permitted)}, inheritable ${
+    hex(s.inheritable)
+  }`;
+}
+
+/** seccomp(SECCOMP_SET_MODE_FILTER, flags, &prog): this thread only (Deno's others end at execve). */
+function loadSeccomp(c: ReturnType<typeof libc>, filter: BpfFilter, what: string): void {
+  // struct sock_fprog { unsigned short len; struct sock_filter *filter; } (16 bytes, padded)
+  const fprog = new Uint8Array(16);
+  const view = new DataView(fprog.buffer);
+  view.setUint16(0, filter.instructions, true);
+  const program = filter.program as Uint8Array<ArrayBuffer>;
+  view.setBigUint64(8, BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(program))), true);
+  const fprogPtr = BigInt(Deno.UnsafePointer.value(Deno.UnsafePointer.of(fprog)));
+  check(
+    c.syscall3(
+      BigInt(SYS.seccomp),
+      BigInt(SECCOMP_SET_MODE_FILTER),
+      BigInt(filter.flags ?? 0),
+      fprogPtr,
+    ),
+    "seccomp(SECCOMP_SET_MODE_FILTER)",
+    what,
+  );
 }

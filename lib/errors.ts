@@ -20,3 +20,32 @@ export function describe(err: unknown): string {
   if (err instanceof UruncError || err.cause === undefined) return err.message;
   return `${err.message}: ${describe(err.cause)}`;
 }
+
+/** Longest piece of untrusted input an error message echoes. */
+export const QUOTE_MAX = 120;
+
+/**
+ * `value` as a JSON string for an error message, cut to `max` characters and
+ * saying how long it really was, so hostile input cannot make huge log lines.
+ */
+export function quote(value: string, max = QUOTE_MAX): string {
+  if (value.length <= max) return JSON.stringify(value);
+  return `${JSON.stringify(value.slice(0, max))}... (${value.length} characters)`;
+}
+
+/** Already-formatted text (e.g. JSON) cut the same way, without quoting it again. */
+export function clip(text: string, max = QUOTE_MAX): string {
+  return text.length <= max ? text : `${text.slice(0, max)}... (${text.length} characters)`;
+}
+
+/**
+ * `text` on one line: control characters (a newline in a path from a bundle,
+ * say) become visible escapes, so one error stays one line for the shim.
+ */
+export function oneLine(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return text.replace(/[\u0000-\u001f\u007f]/g, (c) => {
+    const named: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+    return named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`;
+  });
+}

@@ -2,6 +2,8 @@
 // {"level","msg","time"} object per line; containerd shows the last "error" msg.
 // Writes are synchronous appends, so a line is complete even if we exec or die next.
 
+import { clip, oneLine } from "./errors.ts";
+
 export type Level = "debug" | "info" | "warning" | "error";
 export type LogFormat = "text" | "json";
 
@@ -21,8 +23,12 @@ export interface LogOptions {
   debug: boolean;
 }
 
+/** A log message is one line, and echoes no more than this of whatever input it quotes. */
+export const MAX_LOG_MESSAGE = 8192;
+
 export function formatLine(level: Level, msg: string, format: LogFormat, now = new Date()): string {
   const time = now.toISOString();
+  msg = clip(oneLine(msg), MAX_LOG_MESSAGE);
   if (format === "json") return JSON.stringify({ level, msg, time }) + "\n";
   return `time="${time}" level=${level} msg=${JSON.stringify(msg)}\n`;
 }

@@ -2,7 +2,7 @@ import { realSyscalls } from "../../ffi/syscalls.ts";
 import { UruncError } from "../errors.ts";
 import { lockContainerDir } from "../runtime/lock.ts";
 import { liveStatus } from "../runtime/status.ts";
-import { lookupContainer, removeStateless } from "../runtime/store.ts";
+import { damagedError, lookupContainer, removeStateless } from "../runtime/store.ts";
 import { execRunc } from "../runtime/runc.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { CommandContext } from "./context.ts";
@@ -31,20 +31,30 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
   const unlock = lockContainerDir(sys, first.dir);
   try {
     const found = lookupContainer(ctx.root, id); // a concurrent delete may have won
-    if (found.kind !== "ours") {
+    if (found.kind === "damaged") {
+      if (!force) throw damagedError(id, found.problem);
+      ctx.log.warn(
+        `container ${id} has damaged state (${found.problem}): removing what its ledger proves is ours, without poststop hooks`,
+      );
+    } else if (found.kind !== "ours") {
       if (force) return 0;
       throw new UruncError(`container ${id} does not exist`);
+    } else {
+      const status = liveStatus(found.state, found.dir);
+      if ((status === "running" || status === "paused" || status === "creating") && !force) {
+        throw new UruncError(
+          `cannot delete container ${id}: it is ${status}; stop it first or use --force`,
+        );
+      }
     }
-    const { state, dir } = found;
-    const status = liveStatus(state, dir);
-    if ((status === "running" || status === "paused" || status === "creating") && !force) {
-      throw new UruncError(
-        `cannot delete container ${id}: it is ${status}; stop it first or use --force`,
-      );
-    }
+    const state = found.kind === "ours" ? found.state : null;
     // Loaded only now: `delete --force` of an unknown id (after every container) stays cheap.
     const { destroyContainer } = await import("../runtime/destroy.ts");
-    const problems = await destroyContainer(sys, ctx.log, { state, dir, runPoststop: true });
+    const problems = await destroyContainer(sys, ctx.log, {
+      state,
+      dir: found.dir,
+      runPoststop: state !== null,
+    });
     if (problems.length > 0) {
       throw new UruncError(`container ${id} was only partly deleted: ${problems.join("; ")}`);
     }

@@ -2,10 +2,11 @@
 // fresh process, so a command imports only what it needs.
 
 import { isAbsolute, resolve } from "../path.ts";
-import { describe, UruncError, UsageError } from "../errors.ts";
+import { describe, oneLine, UruncError, UsageError } from "../errors.ts";
 import { createLogger, type LogFormat, type LogOptions } from "../log.ts";
 import type { CommandContext, CommandMain } from "./context.ts";
 import { VERSION } from "../version.ts";
+import { setThreadLostReporter } from "../../ffi/thread_lost.ts";
 
 interface CommandEntry {
   summary: string;
@@ -197,6 +198,8 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     const { globals, command, rest, runcArgv } = parseGlobals(argv);
     logOptions = { path: globals.log, format: globals.logFormat, debug: globals.debug };
     log = createLogger(logOptions);
+    // A thread lost in a container's namespaces ends the process with this one line.
+    setThreadLostReporter((msg) => log.error(msg));
     if (globals.version) {
       console.log(`urunc version ${VERSION}\nspec: 1.2.0`);
       return 0;
@@ -224,7 +227,12 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     const { main } = await entry.load();
     return await main(ctx, rest);
   } catch (err) {
-    const msg = describe(err);
+    // A JS engine error is a bug in urunc, never a user's mistake: say so.
+    const bug = err instanceof TypeError || err instanceof RangeError ||
+      err instanceof ReferenceError;
+    const msg = oneLine(
+      bug ? `internal error (${(err as Error).name}): ${describe(err)}` : describe(err),
+    );
     log.error(msg);
     if (logOptions.debug && err instanceof Error && err.stack) log.debug(err.stack);
     // create/run/init share their stdio with the container; anything else may

@@ -1,4 +1,7 @@
-import { HOOK_KINDS } from "../oci/spec.ts";
+import { HOOK_KINDS } from "../oci/hook_kinds.ts";
+import { CAPABILITIES } from "../plan/privileges.ts";
+import { SECCOMP_ACTIONS, SECCOMP_FLAGS, SECCOMP_OPERATORS } from "../plan/seccomp/oci_profile.ts";
+import { hostArch } from "../host/probe.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { CommandContext } from "./context.ts";
 
@@ -11,9 +14,17 @@ export function features() {
     mountOptions: [],
     linux: {
       namespaces: ["cgroup", "ipc", "mount", "network", "pid", "uts"],
-      capabilities: [],
+      capabilities: [...CAPABILITIES],
       cgroup: { v1: true, v2: true, systemd: true, systemdUser: false, rdma: false },
-      seccomp: { enabled: false },
+      // Compiled by urunc itself for the native ABI; listeners (SCMP_ACT_NOTIFY) are not supported.
+      seccomp: {
+        enabled: true,
+        actions: SECCOMP_ACTIONS.filter((a) => a !== "SCMP_ACT_NOTIFY"),
+        operators: [...SECCOMP_OPERATORS],
+        archs: [hostArch() === "arm64" ? "SCMP_ARCH_AARCH64" : "SCMP_ARCH_X86_64"],
+        knownFlags: Object.keys(SECCOMP_FLAGS),
+        supportedFlags: Object.keys(SECCOMP_FLAGS),
+      },
       apparmor: { enabled: false },
       selinux: { enabled: false },
       intelRdt: { enabled: false },

@@ -1,4 +1,4 @@
-import { UsageError } from "../errors.ts";
+import { describe, UsageError } from "../errors.ts";
 import { liveStatus } from "../runtime/status.ts";
 import { listContainerIds, lookupContainer } from "../runtime/store.ts";
 import { parseCommandArgs } from "./args.ts";
@@ -22,7 +22,18 @@ export function main(ctx: CommandContext, args: string[]): number {
   }
   const rows = [];
   for (const id of listContainerIds(ctx.root)) {
-    const found = lookupContainer(ctx.root, id);
+    let found;
+    try {
+      found = lookupContainer(ctx.root, id);
+    } catch (err) {
+      // One unreadable container must not hide the others.
+      ctx.log.warn(`list: skipping ${id}: ${describe(err)}`);
+      continue;
+    }
+    if (found.kind === "damaged") {
+      ctx.log.warn(`list: skipping ${id}: damaged state (${found.problem})`);
+      continue;
+    }
     if (found.kind !== "ours") continue;
     const { state, dir } = found;
     const status = liveStatus(state, dir);

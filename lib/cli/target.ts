@@ -2,7 +2,7 @@
 import { realSyscalls } from "../../ffi/syscalls.ts";
 import { UruncError } from "../errors.ts";
 import { execRunc } from "../runtime/runc.ts";
-import { type ContainerState, lookupContainer } from "../runtime/store.ts";
+import { type ContainerState, damagedError, lookupContainer } from "../runtime/store.ts";
 import type { CommandContext } from "./context.ts";
 
 export function ourContainer(
@@ -14,5 +14,6 @@ export function ourContainer(
     execRunc(realSyscalls(), ctx.runcArgv, `container ${id} is not a unikernel container`);
   }
   if (found.kind === "missing") throw new UruncError(`container ${id} does not exist`);
+  if (found.kind === "damaged") throw damagedError(id, found.problem);
   return found;
 }

@@ -3,7 +3,9 @@
 // the file and the key. Async only because the TOML parser is imported lazily:
 // the hot path (create/start/...) pays for it only when a config file exists.
 
-import { UruncError } from "../errors.ts";
+import { quote, UruncError } from "../errors.ts";
+import { readRegularFile } from "../../ffi/checked_open.ts";
+import { SYSCALLS } from "../plan/seccomp/syscalls.ts";
 import {
   type AccelMode,
   type HostConfig,
@@ -15,6 +17,7 @@ import {
 export const DEFAULT_HOST_CONFIG_PATH = "/etc/urunc/config.toml";
 export const DEFAULT_MEMORY_MIB = 256;
 export const DEFAULT_VCPUS = 1;
+const MAX_HOST_CONFIG = 1024 * 1024;
 
 /**
  * The monitor's own memory on top of the guest RAM, for the cgroup limit. qemu
@@ -95,6 +98,18 @@ function nonNegativeInt(file: string, key: string, v: unknown, max: number): num
   return n;
 }
 
+function syscallNames(file: string, key: string, v: unknown): string[] {
+  if (!Array.isArray(v) || !v.every((a) => typeof a === "string")) {
+    fail(file, key, `expected an array of syscall names, got ${show(v)}`);
+  }
+  for (const name of v) {
+    if (!Object.values(SYSCALLS).some((t) => Object.hasOwn(t, name))) {
+      fail(file, key, `unknown syscall ${quote(name)}`);
+    }
+  }
+  return [...v];
+}
+
 /** Validate a parsed TOML document (pure; `file` is for messages). */
 export function parseHostConfig(doc: unknown, file: string): HostConfig {
   const cfg = defaultHostConfig();
@@ -121,7 +136,13 @@ export function parseHostConfig(doc: unknown, file: string): HostConfig {
       if (m === undefined) continue;
       const p = `monitors.${kind}`;
       if (!isTable(m)) fail(file, p, `expected a table, got ${show(m)}`);
-      checkKeys(file, `${p}.`, m, ["path", "accel", "extra_args", "memory_overhead_mib"]);
+      checkKeys(file, `${p}.`, m, [
+        "path",
+        "accel",
+        "extra_args",
+        "memory_overhead_mib",
+        "seccomp_allow",
+      ]);
       const out = cfg.monitors[kind];
       if (m.path !== undefined) {
         if (typeof m.path !== "string" || !m.path.startsWith("/")) {
@@ -150,6 +171,9 @@ export function parseHostConfig(doc: unknown, file: string): HostConfig {
           1 << 20,
         );
       }
+      if (m.seccomp_allow !== undefined) {
+        out.seccompAllow = syscallNames(file, `${p}.seccomp_allow`, m.seccomp_allow);
+      }
     }
   }
   return cfg;
@@ -162,13 +186,17 @@ export function parseHostConfig(doc: unknown, file: string): HostConfig {
  */
 export async function loadHostConfig(path: string | null, explicit: boolean): Promise<HostConfig> {
   const file = path ?? DEFAULT_HOST_CONFIG_PATH;
-  let text: string;
+  let bytes: Uint8Array | null;
   try {
-    text = Deno.readTextFileSync(file);
+    bytes = readRegularFile(file, { maxBytes: MAX_HOST_CONFIG, follow: true });
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound && !explicit) return defaultHostConfig();
     throw new UruncError(`cannot read host config ${file}: ${(err as Error).message}`);
   }
+  if (bytes === null) {
+    if (!explicit) return defaultHostConfig();
+    throw new UruncError(`cannot read host config ${file}: no such file`);
+  }
+  const text = new TextDecoder().decode(bytes);
   const { parse, TomlError } = await import("smol-toml");
   let doc: unknown;
   try {

@@ -5,7 +5,8 @@
 // runc); malformed metadata is an error naming the key, source and expectation.
 
 import { join } from "../path.ts";
-import { UruncError } from "../errors.ts";
+import { clip, quote, UruncError } from "../errors.ts";
+import { readRegularFile, RefusedFileError } from "../../ffi/checked_open.ts";
 import type { OciSpec } from "../oci/spec.ts";
 import { GO_BOOL_WORDS, goParseBool } from "../plan/go_compat.ts";
 import {
@@ -54,26 +55,18 @@ const MAX_URUNC_JSON = 64 * 1024;
  * quote the content back.
  */
 function readUruncJson(path: string): Record<string, string> | null {
-  let info: Deno.FileInfo;
+  let bytes: Uint8Array | null;
   try {
-    info = Deno.lstatSync(path);
+    // One descriptor: no symlink, no FIFO or device opened, no more than the cap read.
+    bytes = readRegularFile(path, { maxBytes: MAX_URUNC_JSON, follow: false });
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return null;
+    if (err instanceof RefusedFileError) throw new UruncError(`invalid ${path}: ${err.message}`);
     throw new UruncError(`cannot read ${path}: ${(err as Error).message}`);
   }
-  if (!info.isFile) {
-    throw new UruncError(
-      `invalid ${path}: expected a regular file, found a ${
-        info.isSymlink ? "symbolic link" : "directory or special file"
-      }`,
-    );
-  }
-  if (info.size > MAX_URUNC_JSON) {
-    throw new UruncError(`invalid ${path}: ${info.size} bytes, expected at most ${MAX_URUNC_JSON}`);
-  }
+  if (bytes === null) return null;
   let raw: unknown;
   try {
-    raw = JSON.parse(Deno.readTextFileSync(path));
+    raw = JSON.parse(new TextDecoder().decode(bytes));
   } catch {
     throw new UruncError(`invalid ${path}: not JSON`);
   }
@@ -87,7 +80,9 @@ function readUruncJson(path: string): Record<string, string> | null {
     if (v === undefined || v === null) continue;
     if (typeof v !== "string") {
       throw new UruncError(
-        `invalid key "${name}" in ${path}: expected a string, got ${JSON.stringify(v)}`,
+        `invalid key "${name}" in ${path}: expected a string, got ${
+          clip(JSON.stringify(v) ?? String(v))
+        }`,
       );
     }
     out[key] = v;
@@ -106,7 +101,7 @@ function checkPath(key: Key, v: Value, jsonPath: string, required: boolean): str
   if (!v.text.startsWith("/") || v.text.split("/").includes("..") || v.text.includes("\0")) {
     throw new UruncError(
       `invalid ${where}: expected an absolute path inside the rootfs without "..", got ${
-        JSON.stringify(v.text)
+        quote(v.text)
       }`,
     );
   }
@@ -121,7 +116,7 @@ function checkEnum<T extends string>(
 ): T {
   if ((allowed as readonly string[]).includes(v.text)) return v.text as T;
   const where = describeSource(key, v, jsonPath);
-  const got = v.text === "" ? "nothing" : JSON.stringify(v.text);
+  const got = v.text === "" ? "nothing" : quote(v.text);
   throw new UruncError(`invalid ${where}: expected one of ${allowed.join(", ")}, got ${got}`);
 }
 
@@ -162,7 +157,7 @@ export function resolveUnikernelConfig(
       throw new UruncError(
         `invalid ${describeSource("useDMBlock", dm, jsonPath)}: expected a boolean (${
           GO_BOOL_WORDS.join(", ")
-        }), got ${JSON.stringify(dm.text)}`,
+        }), got ${quote(dm.text)}`,
       );
     }
     useDMBlock = b;
@@ -174,7 +169,7 @@ export function resolveUnikernelConfig(
         throw new UruncError(
           `invalid environment variable ${DM_BLOCK_ENV}: expected a boolean (${
             GO_BOOL_WORDS.join(", ")
-          }), got ${JSON.stringify(fallback)}`,
+          }), got ${quote(fallback)}`,
         );
       }
       useDMBlock = b;

@@ -9,6 +9,7 @@ import { UruncError } from "../errors.ts";
 import type { JailPlan, PlanFile } from "../plan/types.ts";
 import type { Resource } from "../runtime/store.ts";
 import { secureJoin } from "./secure_join.ts";
+import { lockImageMounts, maskPaths, mountsBelow } from "./jail_restrict.ts";
 
 export interface JailOptions {
   rootfs: string;
@@ -17,6 +18,11 @@ export interface JailOptions {
   files: PlanFile[];
   /** Called before each mount point is created in the rootfs, so delete can remove it. */
   record(r: Resource): void;
+  /** linux.maskedPaths / linux.readonlyPaths, applied where they exist in the jail. */
+  maskedPaths?: readonly string[];
+  readonlyPaths?: readonly string[];
+  /** root.readonly: the rootfs is read-only for the monitor. */
+  readonlyRoot?: boolean;
 }
 
 const PROPAGATION: Record<string, number> = {
@@ -52,6 +58,8 @@ export interface HostPaths {
   mkdir(path: string): void;
   createFile(path: string): void;
   writeFile(path: string, content: string, mode: number): void;
+  /** The current /proc/self/mountinfo. */
+  mountinfo(): string;
 }
 
 export const realHostPaths: HostPaths = {
@@ -87,6 +95,9 @@ export const realHostPaths: HostPaths = {
   writeFile(path, content, mode) {
     Deno.writeTextFileSync(path, content, { mode });
   },
+  mountinfo() {
+    return Deno.readTextFileSync("/proc/self/mountinfo");
+  },
 };
 
 /** linux.rootfsPropagation on "/" (default rslave), so nothing mounted from now on reaches the host. */
@@ -104,8 +115,14 @@ export function applyJail(
   const root = opts.rootfs;
   // pivot_root needs the new root to be a mount point.
   sys.mount(root, root, null, MS.BIND | MS.REC, null);
-
   const dev = secureJoin(root, "/dev");
+  const tmp = secureJoin(root, "/tmp");
+  // Mounts already below the rootfs come with the image: locked down with it.
+  // Those under our /dev and /tmp will be hidden by the tmpfs mounts anyway.
+  const imageMounts = mountsBelow(host.mountinfo(), root).filter((m) =>
+    ![dev, tmp].some((t) => m === t || m.startsWith(t + "/"))
+  );
+
   ensureMountPoint(host, root, dev, "dir", opts.record);
   sys.mount("tmpfs", dev, "tmpfs", MS.NOSUID | MS.NOEXEC | MS.STRICTATIME, "mode=755,size=65536k");
   for (const d of jail.devices) {
@@ -128,7 +145,6 @@ export function applyJail(
     if (!shared) sys.chown(target, opts.uid, opts.gid);
   }
 
-  const tmp = secureJoin(root, "/tmp");
   ensureMountPoint(host, root, tmp, "dir", opts.record);
   sys.mount("tmpfs", tmp, "tmpfs", MS.NOSUID | MS.NODEV | MS.STRICTATIME, "mode=1777,size=65536k");
 
@@ -152,7 +168,7 @@ export function applyJail(
     );
     sys.mount(b.path, target, null, MS.BIND | MS.REC, null);
     // Read-only: a monitor running as root must not be able to change host files.
-    sys.mount(null, target, null, MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID, null);
+    sys.mount(null, target, null, MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV, null);
   }
 
   for (const f of opts.files) {
@@ -165,6 +181,15 @@ export function applyJail(
     host.writeFile(target, f.content, f.mode);
     sys.chown(target, opts.uid, opts.gid);
   }
+
+  maskPaths(sys, root, opts.maskedPaths ?? [], opts.readonlyPaths ?? [], {
+    kind(p) {
+      const st = host.stat(p);
+      return st === null ? null : st.isDirectory ? "dir" : "other";
+    },
+  });
+  // Last, after every mount point was made in it: the rootfs may become read-only.
+  lockImageMounts(sys, root, imageMounts, opts.readonlyRoot === true);
 
   sys.chdir(root);
   // pivot_root(".", ".") stacks the old root on top of the new one; detaching

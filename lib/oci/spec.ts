@@ -3,7 +3,8 @@
 
 import { z } from "zod";
 import { join } from "../path.ts";
-import { UruncError } from "../errors.ts";
+import { clip, UruncError } from "../errors.ts";
+import { readRegularFile, RefusedFileError } from "../../ffi/checked_open.ts";
 
 const hook = z.looseObject({
   path: z.string().min(1).refine((p) => p.startsWith("/"), "must be an absolute path"),
@@ -13,17 +14,16 @@ const hook = z.looseObject({
 });
 export type Hook = z.infer<typeof hook>;
 
-export const HOOK_KINDS = [
-  "prestart",
-  "createRuntime",
-  "createContainer",
-  "startContainer",
-  "poststart",
-  "poststop",
-] as const;
-export type HookKind = typeof HOOK_KINDS[number];
+export { HOOK_KINDS, type HookKind } from "./hook_kinds.ts";
+import { HOOK_KINDS, type HookKind } from "./hook_kinds.ts";
 
 const uint32 = z.number().int().min(0).max(0xffffffff);
+/** u64 values arrive as JSON numbers (RLIM_INFINITY rounds to 2^64). */
+const uint64 = z.number().nonnegative().refine(Number.isInteger, "expected an integer")
+  .refine((n) => n <= 2 ** 64, "expected at most 2^64-1");
+/** NGROUPS_MAX: setgroups(2) refuses more supplementary groups. */
+export const MAX_ADDITIONAL_GIDS = 65536;
+const capabilityList = z.array(z.string()).nullable().optional();
 
 export const NAMESPACE_TYPES = [
   "pid",
@@ -47,10 +47,25 @@ const specSchema = z.looseObject({
   root: z.looseObject({ path: z.string().min(1), readonly: z.boolean().optional() }),
   process: z.looseObject({
     terminal: z.boolean().optional(),
-    user: z.looseObject({ uid: uint32, gid: uint32, additionalGids: z.array(uint32).optional() }),
+    user: z.looseObject({
+      uid: uint32,
+      gid: uint32,
+      additionalGids: z.array(uint32).max(MAX_ADDITIONAL_GIDS).optional(),
+    }),
     args: z.array(z.string()).optional(),
     env: z.array(z.string()).optional(),
     cwd: z.string(),
+    capabilities: z.looseObject({
+      bounding: capabilityList,
+      effective: capabilityList,
+      inheritable: capabilityList,
+      permitted: capabilityList,
+      ambient: capabilityList,
+    }).nullable().optional(),
+    noNewPrivileges: z.boolean().optional(),
+    rlimits: z.array(z.looseObject({ type: z.string(), hard: uint64, soft: uint64 })).nullable()
+      .optional(),
+    oomScoreAdj: z.number().int().min(-1000).max(1000).nullable().optional(),
   }),
   hostname: z.string().optional(),
   hooks: z.looseObject(
@@ -71,6 +86,8 @@ const specSchema = z.looseObject({
       }).nullable().optional(),
     }).nullable().optional(),
     seccomp: z.unknown().optional(),
+    maskedPaths: z.array(z.string()).nullable().optional(),
+    readonlyPaths: z.array(z.string()).nullable().optional(),
     rootfsPropagation: z.string().optional(),
   }).optional(),
 });
@@ -86,20 +103,25 @@ export function parseSpec(raw: unknown, file: string): OciSpec {
   throw new UruncError(`invalid ${file}: field "${field}": ${issue.message}`);
 }
 
-/** Read and validate `<bundle>/config.json`. */
+/** Far above any real config.json (Kubernetes caps all annotations at 256 KiB). */
+export const MAX_CONFIG_JSON = 16 * 1024 * 1024;
+
+/** Read and validate `<bundle>/config.json`: a regular file (a FIFO there must not hang us). */
 export function loadSpec(bundle: string): OciSpec {
   const file = join(bundle, "config.json");
-  let text: string;
+  let bytes: Uint8Array | null;
   try {
-    text = Deno.readTextFileSync(file);
+    bytes = readRegularFile(file, { maxBytes: MAX_CONFIG_JSON, follow: true });
   } catch (err) {
+    if (err instanceof RefusedFileError) throw new UruncError(`invalid ${file}: ${err.message}`);
     throw new UruncError(`cannot read ${file}: ${(err as Error).message}`);
   }
+  if (bytes === null) throw new UruncError(`cannot read ${file}: no such file`);
   let raw: unknown;
   try {
-    raw = JSON.parse(text);
+    raw = JSON.parse(new TextDecoder().decode(bytes));
   } catch (err) {
-    throw new UruncError(`invalid ${file}: not JSON: ${(err as Error).message}`);
+    throw new UruncError(`invalid ${file}: not JSON: ${clip((err as Error).message)}`);
   }
   return parseSpec(raw, file);
 }

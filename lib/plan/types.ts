@@ -87,6 +87,8 @@ export interface MonitorHostConfig {
   extraArgs: string[];
   /** Added to the guest RAM for the container's cgroup memory limit: the monitor's own memory. */
   memoryOverheadMiB: number;
+  /** Syscalls this monitor needs that a seccomp profile may deny: allowed on top of linux.seccomp. */
+  seccompAllow?: string[];
 }
 
 /** /etc/urunc/config.toml after validation, with defaults filled in. */

@@ -15,6 +15,8 @@ import { checkGuestFiles } from "../config/guest_files.ts";
 import { validateContainerId } from "./container_id.ts";
 import { namespacesFromSpec, namespacesOfProcess, spawnInNamespaces } from "./namespaces.ts";
 import { preflightPlan } from "./plan_inputs.ts";
+import { monitorPrivileges } from "./privilege_inputs.ts";
+import { toPrivilegeRecord } from "../plan/privilege_record.ts";
 import { execRunc, sandboxMarker } from "./runc.ts";
 import { selfCommand } from "./self_exec.ts";
 import { runLifecycleHooks } from "./hooks.ts";
@@ -84,6 +86,8 @@ export async function createContainer(
   // Fail on anything the plan can tell (unsupported combination, missing monitor) before creating anything.
   const planInputs = await preflightPlan(spec, config, opts.id, rootfs, opts.configPath);
   const cgroup = await planCgroup(spec, planInputs, opts, log);
+  // Capabilities, rlimits and seccomp are checked (and compiled) now; the child applies them.
+  const privileges = toPrivilegeRecord(monitorPrivileges(spec, planInputs));
 
   const dir = createContainerDir(opts.root, opts.id);
   const state: ContainerState = {
@@ -103,6 +107,7 @@ export async function createContainer(
     hooks: spec.hooks ?? {},
     spec,
     planInputs,
+    privileges,
   };
   let child: Deno.ChildProcess | null = null;
   // Held until create returns: start and delete wait, so neither sees a half-made container.

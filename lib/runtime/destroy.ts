@@ -13,7 +13,8 @@ import { type ContainerState, readLedger, type Resource } from "./store.ts";
 import { cleanupNetResources } from "./net_cleanup.ts";
 
 export interface DestroyTarget {
-  state: ContainerState;
+  /** null: state.json is damaged; only what the ledger proves is ours is undone. */
+  state: ContainerState | null;
   dir: string;
   runPoststop: boolean;
 }
@@ -28,12 +29,15 @@ export async function destroyContainer(
   t: DestroyTarget,
 ): Promise<string[]> {
   const problems: string[] = [];
-  const ledger = readLedger(t.dir);
+  const { resources: ledger, damaged } = readLedger(t.dir);
+  // What a damaged line named cannot be undone: say so, but do not keep the dir for it.
+  for (const d of damaged) log.warn(`${t.dir}: ${d}: skipped`);
   const procs = ledger.filter((r): r is Extract<Resource, { kind: "process" }> =>
     r.kind === "process"
   );
-  if (t.state.pid > 0 && !procs.some((p) => p.pid === t.state.pid)) {
-    procs.push({ kind: "process", pid: t.state.pid, startTime: t.state.pidStartTime });
+  const state = t.state;
+  if (state !== null && state.pid > 0 && !procs.some((p) => p.pid === state.pid)) {
+    procs.push({ kind: "process", pid: state.pid, startTime: state.pidStartTime });
   }
 
   // Hold the container's network namespace open across the kill: a namespace
@@ -64,9 +68,9 @@ export async function destroyContainer(
       const err = await killAndWait(sys, p.pid, BigInt(p.startTime));
       if (err) problems.push(err);
     }
-    if (t.runPoststop) {
+    if (t.runPoststop && state !== null) {
       try {
-        await runLifecycleHooks("poststop", t.state.hooks, t.state, log, { status: "stopped" });
+        await runLifecycleHooks("poststop", state.hooks, state, log, { status: "stopped" });
       } catch (err) {
         // The spec: a failing poststop hook is logged, and delete goes on.
         log.warn(describe(err));
@@ -79,7 +83,11 @@ export async function destroyContainer(
         log,
       ),
     );
-    if (cgroups) problems.push(...await cgroups.afterKill(sys, log, t.state, cgroupEntries));
+    if (cgroups) {
+      problems.push(
+        ...await cgroups.afterKill(sys, log, t.dir.split("/").pop()!, t.state, cgroupEntries),
+      );
+    }
     for (const r of [...ledger].reverse()) {
       if (r.kind === "path") {
         const p = removeCreatedPath(r.path, r.type);

@@ -10,6 +10,8 @@ import { describe, UruncError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { OciSpec } from "../oci/spec.ts";
 import { applyJail, isolateMounts } from "../host/jail.ts";
+import { applyOomScoreAdj, dropPrivileges } from "../host/privileges.ts";
+import { fromPrivilegeRecord } from "../plan/privilege_record.ts";
 import { networkRequest } from "../plan/network.ts";
 import type { NetworkInfo, PlanInput } from "../plan/types.ts";
 import { setupNetwork } from "../host/network/mod.ts";
@@ -162,6 +164,9 @@ async function becomeMonitor(
   for (const w of plan.warnings) log.warn(w);
   refuseUnimplemented(inputs, plan);
   log.debug(`exec ${JSON.stringify(plan.monitor.argv)}`);
+  // Decided by create; oom_score_adj goes through /proc, so before the jail.
+  const privileges = fromPrivilegeRecord(state.privileges);
+  applyOomScoreAdj(sys, privileges.oomScoreAdj);
 
   // Mounts made from here on (hooks included) must not propagate to the host.
   isolateMounts(sys, spec.linux?.rootfsPropagation);
@@ -173,16 +178,19 @@ async function becomeMonitor(
     gid: user.gid,
     files: plan.monitor.files,
     record: (r) => appendLedger(dir, r),
+    maskedPaths: spec.linux?.maskedPaths ?? [],
+    readonlyPaths: spec.linux?.readonlyPaths ?? [],
+    readonlyRoot: spec.root.readonly === true,
   });
   faultPoint("init:after-jail");
-  sys.setCredentials(user.uid, user.gid, user.additionalGids ?? []);
   sys.closeFromOnExec(3);
+  const filters = dropPrivileges(
+    sys,
+    privileges,
+    { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids ?? [] },
+    plan.monitor.seccomp,
+  );
   // `start` takes EOF after this line as the monitor having replaced us.
   fifo.writeSync(new TextEncoder().encode("exec\n"));
-  return sys.execve(
-    plan.monitor.path,
-    plan.monitor.argv,
-    plan.monitor.env,
-    plan.monitor.seccomp ?? undefined,
-  );
+  return sys.execve(plan.monitor.path, plan.monitor.argv, plan.monitor.env, filters);
 }

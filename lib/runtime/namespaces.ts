@@ -5,7 +5,9 @@
 import { CLONE } from "../../ffi/constants.ts";
 import type { Syscalls } from "../../ffi/syscalls.ts";
 import { O } from "../../ffi/constants.ts";
-import { UruncError } from "../errors.ts";
+import { clip, UruncError } from "../errors.ts";
+import { namespaceFileType, RefusedFileError } from "../../ffi/checked_open.ts";
+import { endProcessThreadLost } from "../../ffi/thread_lost.ts";
 import type { OciSpec } from "../oci/spec.ts";
 import type { NamespaceRecord } from "./store.ts";
 
@@ -46,6 +48,8 @@ const UNSUPPORTED: Record<string, string> = {
 export function namespacesFromSpec(
   spec: OciSpec,
   ownNetns = "/proc/thread-self/ns/net",
+  /** The CLONE_NEW* type of a namespace file (tests stand in plain files). */
+  nsType: (path: string) => number = namespaceFileType,
 ): NamespaceRecord[] {
   const seen = new Set<string>();
   const out: NamespaceRecord[] = [];
@@ -67,14 +71,8 @@ export function namespacesFromSpec(
           "linux.namespaces: the mount namespace must be a new one (no path): urunc pivots the monitor's root inside it",
         );
       }
-      let info: Deno.FileInfo;
-      try {
-        info = Deno.statSync(ns.path);
-      } catch (err) {
-        throw new UruncError(
-          `linux.namespaces: ${ns.type} namespace path ${ns.path}: ${(err as Error).message}`,
-        );
-      }
+      checkNamespaceFile(ns.type, ns.path, nsType);
+      const info = Deno.statSync(ns.path);
       if (ns.type === "network" && sameFile(info, Deno.statSync(ownNetns))) continue;
       out.push({ type: ns.type, path: ns.path });
     } else out.push({ type: ns.type });
@@ -86,6 +84,25 @@ export function namespacesFromSpec(
     );
   }
   return out.sort((a, b) => ORDER.indexOf(a.type) - ORDER.indexOf(b.type));
+}
+
+/** The path must be a namespace of this type: a FIFO or a plain file there is refused, never opened for real. */
+function checkNamespaceFile(type: string, path: string, nsType: (p: string) => number): void {
+  const where = `linux.namespaces: ${type} namespace path ${clip(path)}`;
+  let found: number;
+  try {
+    found = nsType(path);
+  } catch (err) {
+    if (err instanceof RefusedFileError) {
+      throw new UruncError(`${where}: expected a namespace file, found ${err.found}`);
+    }
+    throw new UruncError(`${where}: ${(err as Error).message}`);
+  }
+  if (found !== NS_KINDS[type].flag) {
+    const actual = Object.entries(NS_KINDS).find(([, k]) => k.flag === found)?.[0] ?? "another";
+    const an = (w: string) => (/^[aeiou]/.test(w) ? `an ${w}` : `a ${w}`);
+    throw new UruncError(`${where}: this is ${an(actual)} namespace, not ${an(type)} namespace`);
+  }
 }
 
 function sameFile(a: Deno.FileInfo, b: Deno.FileInfo): boolean {
@@ -102,7 +119,13 @@ export function namespacesOfProcess(pid: number, records: NamespaceRecord[]): Na
  * inside the given namespaces, then put the thread back. While a new PID
  * namespace is pending Deno must not create threads, so nothing else runs here.
  */
-export function spawnInNamespaces<T>(sys: Syscalls, records: NamespaceRecord[], spawn: () => T): T {
+export function spawnInNamespaces<T>(
+  sys: Syscalls,
+  records: NamespaceRecord[],
+  spawn: () => T,
+  /** A thread that cannot get back ends the process (tests observe it instead). */
+  onLost: (err: Error) => never = endProcessThreadLost,
+): T {
   if (records.length === 0) return spawn();
   const restore: { fd: number; flag: number; what: string }[] = [];
   const joins: { fd: number; flag: number; what: string }[] = [];
@@ -129,7 +152,7 @@ export function spawnInNamespaces<T>(sys: Syscalls, records: NamespaceRecord[], 
       if (unshareFlags !== 0) sys.unshare(unshareFlags);
       return spawn();
     } finally {
-      restoreAll(sys, restore, cwd);
+      restoreAll(sys, restore, cwd, onLost);
     }
   } finally {
     for (const f of [...restore, ...joins]) {
@@ -140,11 +163,12 @@ export function spawnInNamespaces<T>(sys: Syscalls, records: NamespaceRecord[], 
   }
 }
 
-/** Every namespace goes back, even if one fails; a thread left half-switched is fatal. */
+/** Every namespace goes back, even if one fails; a thread left half-switched ends the process. */
 function restoreAll(
   sys: Syscalls,
   restore: { fd: number; flag: number; what: string }[],
   cwd: string | null,
+  onLost: (err: Error) => never,
 ): void {
   const failed: string[] = [];
   for (const r of [...restore].reverse()) {
@@ -162,6 +186,6 @@ function restoreAll(
     }
   }
   if (failed.length > 0) {
-    throw new UruncError(`cannot return to urunc's own namespaces: ${failed.join("; ")}`);
+    onLost(new UruncError(`cannot return to urunc's own namespaces: ${failed.join("; ")}`));
   }
 }

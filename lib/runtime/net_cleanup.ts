@@ -1,5 +1,5 @@
 // Remove the network objects the ledger lists, inside the namespace they live in.
-import { NetnsRestoreError, withNetns } from "../../ffi/netns.ts";
+import { withNetns } from "../../ffi/netns.ts";
 import { describe } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { cleanupNetwork, isLeftInPlace, type NetResource } from "../host/network/mod.ts";
@@ -33,8 +33,6 @@ export function cleanupNetResources(
         else problems.push(p);
       }
     } catch (err) {
-      // Our thread is in the wrong namespace: nothing after this may run.
-      if (err instanceof NetnsRestoreError) throw err;
       if ((err as { errno?: number }).errno === ENOENT) {
         log.warn(`network namespace ${path} is gone, and what urunc made in it with it`);
       } else problems.push(`cannot clean network namespace ${path}: ${describe(err)}`);

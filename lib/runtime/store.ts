@@ -2,10 +2,12 @@
 // append-only resource ledger, the exec fifo and the per-container lock.
 
 import { join } from "../path.ts";
-import { UruncError } from "../errors.ts";
+import { describe, UruncError } from "../errors.ts";
+import { resourceProblem, stateProblem } from "./state_check.ts";
 import type { Hook, HookKind, OciSpec } from "../oci/spec.ts";
 import type { PlanInput, UnikernelConfig } from "../plan/types.ts";
 import type { CgroupState } from "../host/cgroups/manager.ts";
+import type { PrivilegeRecord } from "../plan/privilege_record.ts";
 import { validateContainerId } from "./container_id.ts";
 
 export const STATE_FILE = "state.json";
@@ -14,6 +16,12 @@ export const EXEC_FIFO = "exec.fifo";
 /** Why the init child died before `start` could release it; start reports it. */
 export const INIT_ERROR = "init.err";
 export const STATE_FORMAT = 1;
+/**
+ * Written first into every container dir urunc makes. runc shares --root and
+ * never writes it, so it tells our containers from runc's even when state.json
+ * is damaged or was never written.
+ */
+export const OWNER_MARKER = "urunc.owner";
 
 /** What urunc created for a container; `delete` undoes these in reverse order. */
 export type Resource =
@@ -60,6 +68,8 @@ export interface ContainerState {
   planInputs: PlanInput;
   /** The container's cgroup (absent: no linux.cgroupsPath, or create died before placing it). */
   cgroup?: CgroupState;
+  /** The monitor's capabilities, rlimits, no_new_privs and seccomp filter, decided by create. */
+  privileges: PrivilegeRecord;
 }
 
 export function containerDir(root: string, id: string): string {
@@ -88,38 +98,70 @@ export function writePidFile(path: string, pid: number): void {
 
 export type StateLookup =
   | { kind: "ours"; state: ContainerState; dir: string }
+  /** Ours (the marker says so), but state.json is missing or not a valid urunc state. */
+  | { kind: "damaged"; dir: string; problem: string }
   | { kind: "foreign"; dir: string }
   | { kind: "missing" };
 
-/** Find a container: ours, another runtime's (runc shares the root), or none. */
+/** Find a container: ours, ours but damaged, another runtime's (runc shares the root), or none. */
 export function lookupContainer(root: string, id: string): StateLookup {
   const dir = containerDir(root, id);
+  const marked = exists(join(dir, OWNER_MARKER));
   let text: string;
   try {
     text = Deno.readTextFileSync(join(dir, STATE_FILE));
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return { kind: "missing" };
+    if (err instanceof Deno.errors.NotFound) {
+      if (!marked) return { kind: "missing" };
+      return { kind: "damaged", dir, problem: `${STATE_FILE} was never written` };
+    }
+    if (marked) {
+      return { kind: "damaged", dir, problem: `cannot read ${STATE_FILE}: ${describe(err)}` };
+    }
     throw new UruncError(`cannot read state of container ${id}: ${(err as Error).message}`);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    return { kind: "foreign", dir };
+    return marked
+      ? { kind: "damaged", dir, problem: `${STATE_FILE} is not JSON` }
+      : { kind: "foreign", dir };
   }
-  if (
-    typeof parsed !== "object" || parsed === null ||
-    (parsed as { urunc?: unknown }).urunc !== STATE_FORMAT
-  ) {
-    return { kind: "foreign", dir };
-  }
+  // Before the marker existed, the urunc field alone said "ours".
+  const legacy = typeof parsed === "object" && parsed !== null &&
+    (parsed as { urunc?: unknown }).urunc === STATE_FORMAT;
+  if (!marked && !legacy) return { kind: "foreign", dir };
+  const problem = stateProblem(parsed);
+  if (problem !== null) return { kind: "damaged", dir, problem: `${STATE_FILE}: ${problem}` };
   return { kind: "ours", state: parsed as ContainerState, dir };
 }
 
 export function loadContainer(root: string, id: string): { state: ContainerState; dir: string } {
   const found = lookupContainer(root, id);
+  if (found.kind === "damaged") throw damagedError(id, found.problem);
   if (found.kind !== "ours") throw new UruncError(`container ${id} does not exist`);
   return found;
+}
+
+/**
+ * The error for any command but `delete --force` on a damaged container. It
+ * says "does not exist", as runc does for state it cannot load: the shim maps
+ * that text to "not found".
+ */
+export function damagedError(id: string, problem: string): UruncError {
+  return new UruncError(
+    `container ${id} does not exist: its state is damaged (${problem}); "delete --force ${id}" removes it`,
+  );
+}
+
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Leave the reason the init child ended before `start` released it, for start to quote. */
@@ -169,6 +211,7 @@ export function createContainerDir(root: string, id: string): string {
     }
     throw new UruncError(`cannot create state directory ${dir}: ${(err as Error).message}`);
   }
+  Deno.writeTextFileSync(join(dir, OWNER_MARKER), `${STATE_FORMAT}\n`, { mode: 0o600 });
   return dir;
 }
 
@@ -187,24 +230,42 @@ export function appendLedger(dir: string, res: Resource): void {
   }
 }
 
-export function readLedger(dir: string): Resource[] {
+export interface Ledger {
+  resources: Resource[];
+  /** One sentence per line that is not a valid resource (a torn last line is not one). */
+  damaged: string[];
+}
+
+/**
+ * The ledger, validated line by line. A last line without its newline was
+ * torn by a crash mid-write: the resource it named was not created yet.
+ */
+export function readLedger(dir: string): Ledger {
   let text: string;
   try {
     text = Deno.readTextFileSync(join(dir, LEDGER_FILE));
   } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return [];
+    if (err instanceof Deno.errors.NotFound) return { resources: [], damaged: [] };
     throw err;
   }
-  const out: Resource[] = [];
-  for (const line of text.split("\n")) {
-    if (line.trim() === "") continue;
+  const lines = text.split("\n");
+  lines.pop(); // after the last newline: nothing, or a line torn by a crash
+  const resources: Resource[] = [];
+  const damaged: string[] = [];
+  lines.forEach((line, i) => {
+    if (line.trim() === "") return;
+    let raw: unknown;
     try {
-      out.push(JSON.parse(line) as Resource);
+      raw = JSON.parse(line);
     } catch {
-      // a line torn by a crash mid-write: the resource it named was not created yet
+      damaged.push(`${LEDGER_FILE} line ${i + 1} is not JSON`);
+      return;
     }
-  }
-  return out;
+    const problem = resourceProblem(raw);
+    if (problem === null) resources.push(raw as Resource);
+    else damaged.push(`${LEDGER_FILE} line ${i + 1}: ${problem}`);
+  });
+  return { resources, damaged };
 }
 
 /** List container ids under root that have a state file (ours or not). */

@@ -25,8 +25,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -108,6 +115,84 @@ static void json_files(int argc, char **argv) {
   putchar('}');
 }
 
+static void json_caps(void) {
+  struct __user_cap_header_struct hdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+  struct __user_cap_data_struct data[2];
+  memset(data, 0, sizeof data);
+  syscall(SYS_capget, &hdr, data);
+  unsigned long long eff = data[0].effective | ((unsigned long long)data[1].effective << 32);
+  unsigned long long prm = data[0].permitted | ((unsigned long long)data[1].permitted << 32);
+  unsigned long long inh = data[0].inheritable | ((unsigned long long)data[1].inheritable << 32);
+  unsigned long long bnd = 0, amb = 0;
+  for (int c = 0; c < 64; c++) {
+    if (prctl(PR_CAPBSET_READ, c, 0, 0, 0) == 1) bnd |= 1ULL << c;
+    if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, c, 0, 0) == 1) amb |= 1ULL << c;
+  }
+  printf(",\"caps\":{\"eff\":\"0x%llx\",\"prm\":\"0x%llx\",\"inh\":\"0x%llx\","
+         "\"bnd\":\"0x%llx\",\"amb\":\"0x%llx\"}",
+         eff, prm, inh, bnd, amb);
+  struct rlimit rl;
+  getrlimit(RLIMIT_NOFILE, &rl);
+  printf(",\"nofile\":[%llu,%llu]", (unsigned long long)rl.rlim_cur,
+         (unsigned long long)rl.rlim_max);
+}
+
+static int err_of(int r) { return r < 0 ? errno : 0; }
+
+/* mknod a block device (loop0) at `path`, then open it: 0 only if the host disk is reachable. */
+static void probe_node(const char *key, const char *path) {
+  int mk = err_of(mknod(path, S_IFBLK | 0600, makedev(7, 0)));
+  int op = ENOENT;
+  if (mk == 0) {
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    op = err_of(fd);
+    if (fd >= 0) close(fd);
+    unlink(path);
+  }
+  printf(",\"%sMknod\":%d,\"%sOpen\":%d", key, mk, key, op);
+}
+
+static void probes(const char *self) {
+  fputs(",\"probes\":{", stdout);
+  /* Make the read-only bind of our own binary writable, then write to it. */
+  printf("\"remount\":%d", err_of(mount(NULL, self, NULL, MS_BIND | MS_REMOUNT, NULL)));
+  /* Opening our own running binary for writing is ETXTBSY anyway: ask the mount instead. */
+  struct statvfs vfs;
+  printf(",\"selfReadOnly\":%s",
+         statvfs(self, &vfs) == 0 && (vfs.f_flag & ST_RDONLY) ? "true" : "false");
+  /* The "shocker" escape: a hand-made handle for inode 2 (a filesystem root). */
+  struct {
+    struct file_handle fh;
+    unsigned char bytes[8];
+  } h;
+  memset(&h, 0, sizeof h);
+  h.fh.handle_bytes = 8;
+  h.fh.handle_type = 1; /* FILEID_INO32_GEN */
+  h.bytes[0] = 2;
+  int rootfd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  int hfd = open_by_handle_at(rootfd, &h.fh, O_RDONLY);
+  printf(",\"openByHandle\":%d", err_of(hfd));
+  if (hfd >= 0) close(hfd);
+  if (rootfd >= 0) close(rootfd);
+  probe_node("tmp", "/tmp/fake-probe-blk");
+  probe_node("root", "/fake-probe-blk");
+  /* A setuid-root binary in the image must not make us root. */
+  struct stat st;
+  if (stat("/suid-probe", &st) == 0) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      char *args[] = {"/suid-probe", "fake:whoami", NULL};
+      char *env[] = {NULL};
+      execve("/suid-probe", args, env);
+      _exit(127);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    printf(",\"suidExit\":%d", WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  }
+  putchar('}');
+}
+
 static void on_signal(int sig) {
   (void)sig;
   _exit(0);
@@ -120,6 +205,7 @@ int main(int argc, char **argv) {
     const char *l = strstr(argv[i], "fake:late-handlers=");
     if (l) usleep(1000 * atoi(l + strlen("fake:late-handlers=")));
   }
+  if (argc > 1 && strcmp(argv[1], "fake:whoami") == 0) return geteuid() == 0 ? 100 : 101;
   signal(SIGTERM, on_signal);
   signal(SIGINT, on_signal);
 
@@ -144,6 +230,13 @@ int main(int argc, char **argv) {
   printf(",\"seccompMode\":%d,\"nnp\":%d", prctl(PR_GET_SECCOMP, 0, 0, 0, 0),
          prctl(PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0));
   json_files(argc, argv);
+  json_caps();
+  for (int i = 1; i < argc; i++) {
+    if (strstr(argv[i], "fake:probe")) {
+      probes(argv[0]);
+      break;
+    }
+  }
   int wfd = open(WRITABLE_PROBE, O_WRONLY | O_CLOEXEC);
   int werr = wfd >= 0 ? 0 : errno;
   if (wfd >= 0) close(wfd);

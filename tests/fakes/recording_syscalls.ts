@@ -2,7 +2,7 @@
 // calls a test chooses, and returns what a test configures. execve ends the
 // "process" by throwing ExecveCalled, so a test can assert on the final exec.
 
-import { POLLIN, type Syscalls } from "../../ffi/syscalls.ts";
+import { type BpfFilter, type CapabilitySets, POLLIN, type Syscalls } from "../../ffi/syscalls.ts";
 import { SyscallError } from "../../ffi/libc.ts";
 
 export type SyscallName = keyof Syscalls;
@@ -37,6 +37,8 @@ export interface RecordingOptions {
   setsid?: () => number;
   /** Default: true (the process exists). */
   kill?: (pid: number, signal: number) => boolean;
+  /** Default: 0 (a plain read-write mount). */
+  mountFlags?: (path: string) => number;
 }
 
 /** failOn helper: fail every call named `call` (optionally only when `when` holds) with errno. */
@@ -134,20 +136,42 @@ export class RecordingSyscalls implements Syscalls {
   closeFromOnExec(from: number): void {
     this.#record("closeFromOnExec", [from]);
   }
+  dropBoundingCap(cap: number): void {
+    this.#record("dropBoundingCap", [cap]);
+  }
+  setKeepCaps(keep: boolean): void {
+    this.#record("setKeepCaps", [keep]);
+  }
+  setCapabilities(sets: CapabilitySets): void {
+    this.#record("setCapabilities", [{ ...sets }]);
+  }
+  setAmbientCaps(caps: readonly number[]): void {
+    this.#record("setAmbientCaps", [[...caps]]);
+  }
+  setNoNewPrivs(): void {
+    this.#record("setNoNewPrivs", []);
+  }
+  setRlimit(resource: number, soft: bigint, hard: bigint, name: string): void {
+    this.#record("setRlimit", [resource, soft, hard, name]);
+  }
+  installSeccomp(filter: BpfFilter, what: string): void {
+    this.#record("installSeccomp", [copyFilter(filter), what]);
+  }
+  mountFlags(path: string): number {
+    this.#record("mountFlags", [path]);
+    return this.#opts.mountFlags ? this.#opts.mountFlags(path) : 0;
+  }
   execve(
     path: string,
     argv: readonly string[],
     env: readonly string[],
-    filter?: { program: Uint8Array; instructions: number },
+    filters: readonly BpfFilter[] = [],
   ): never {
-    // The seccomp filter (if any) is recorded as a fourth argument, a copy of the program.
+    // Seccomp filters (if any) are recorded as a fourth argument, copies of the programs.
     this.#record(
       "execve",
-      filter
-        ? [path, [...argv], [...env], {
-          program: filter.program.slice(),
-          instructions: filter.instructions,
-        }]
+      filters.length > 0
+        ? [path, [...argv], [...env], filters.map(copyFilter)]
         : [path, [...argv], [...env]],
     );
     throw new ExecveCalled(path, [...argv], [...env]);
@@ -174,4 +198,8 @@ export class RecordingSyscalls implements Syscalls {
     this.#record("poll", [fd, events, timeoutMs]);
     return this.#opts.poll ? this.#opts.poll(fd, events, timeoutMs) : POLLIN;
   }
+}
+
+function copyFilter(f: BpfFilter): BpfFilter {
+  return { program: f.program.slice(), instructions: f.instructions, flags: f.flags ?? 0 };
 }

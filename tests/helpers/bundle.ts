@@ -16,7 +16,11 @@ export interface BundleOptions {
   namespaces?: { type: string; path?: string }[];
   hooks?: Record<string, unknown[]>;
   memoryBytes?: number;
-  seccomp?: boolean;
+  /** false: no linux.seccomp; an object: that profile; default: containerd's default profile. */
+  seccomp?: boolean | Record<string, unknown>;
+  /** The five process.capabilities sets; default: containerd's defaults in all but inheritable/ambient. */
+  capabilities?: Record<string, string[]> | null;
+  noNewPrivileges?: boolean;
   hostname?: string;
   /** Extra top-level spec fields, merged last (for bad-input tests). */
   extra?: Record<string, unknown>;
@@ -30,6 +34,37 @@ export const DEFAULT_NAMESPACES = [
   { type: "mount" },
   { type: "network" },
 ];
+
+/** containerd's (and Docker's) default capability set for a container process. */
+export const DEFAULT_CAPS = [
+  "CAP_CHOWN",
+  "CAP_DAC_OVERRIDE",
+  "CAP_FSETID",
+  "CAP_FOWNER",
+  "CAP_MKNOD",
+  "CAP_NET_RAW",
+  "CAP_SETGID",
+  "CAP_SETUID",
+  "CAP_SETFCAP",
+  "CAP_SETPCAP",
+  "CAP_NET_BIND_SERVICE",
+  "CAP_SYS_CHROOT",
+  "CAP_KILL",
+  "CAP_AUDIT_WRITE",
+];
+
+export const DEFAULT_CAPABILITIES = {
+  bounding: DEFAULT_CAPS,
+  effective: DEFAULT_CAPS,
+  permitted: DEFAULT_CAPS,
+};
+
+/** A seccomp profile fixture from tests/fixtures/seccomp (OCI form). */
+export function seccompFixture(name: "containerd" | "docker"): Record<string, unknown> {
+  return JSON.parse(
+    Deno.readTextFileSync(`${REPO}tests/fixtures/seccomp/${name}_default_amd64.json`),
+  );
+}
 
 export function b64(s: string): string {
   return btoa(String.fromCharCode(...new TextEncoder().encode(s)));
@@ -58,6 +93,8 @@ export function makeBundle(dir: string, o: BundleOptions = {}): string {
       args: o.args ?? ["/init"],
       env: o.env ?? ["PATH=/usr/bin:/bin"],
       cwd: "/",
+      capabilities: o.capabilities === undefined ? DEFAULT_CAPABILITIES : o.capabilities,
+      noNewPrivileges: o.noNewPrivileges,
     },
     hostname: o.hostname,
     annotations: o.annotations ?? {},
@@ -65,7 +102,11 @@ export function makeBundle(dir: string, o: BundleOptions = {}): string {
     linux: {
       namespaces: o.namespaces ?? DEFAULT_NAMESPACES,
       resources: o.memoryBytes ? { memory: { limit: o.memoryBytes } } : undefined,
-      seccomp: o.seccomp === false ? null : { defaultAction: "SCMP_ACT_ERRNO" },
+      seccomp: o.seccomp === false
+        ? null
+        : typeof o.seccomp === "object"
+        ? o.seccomp
+        : seccompFixture("containerd"),
     },
     ...o.extra,
   };

@@ -90,6 +90,23 @@ export interface MonitorReport {
   seccompMode: number;
   nnp: number;
   writable: { path: string; errno: number };
+  /** Capability sets as hex strings (capget, PR_CAPBSET_READ, PR_CAP_AMBIENT_IS_SET). */
+  caps: { eff: string; prm: string; inh: string; bnd: string; amb: string };
+  /** RLIMIT_NOFILE [soft, hard]. */
+  nofile: [number, number];
+  /** With fake:probe: errno of each hostile attempt (0 = it worked). */
+  probes?: {
+    remount: number;
+    /** The bind of the monitor's own binary is still read-only after the remount attempt. */
+    selfReadOnly: boolean;
+    openByHandle: number;
+    tmpMknod: number;
+    tmpOpen: number;
+    rootMknod: number;
+    rootOpen: number;
+    /** Exit status of /suid-probe: 100 = it ran with euid 0, 101 = it did not. */
+    suidExit?: number;
+  };
 }
 
 export function parseReport(stdout: string): MonitorReport {

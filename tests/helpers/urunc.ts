@@ -84,3 +84,18 @@ export function lastLogError(logPath: string): string | null {
   }
   return last;
 }
+
+/** Wait for `child`; past `limitMs` it is SIGKILLed and reported as hung (a hang fails, never blocks, a test). */
+export async function statusWithin(
+  child: Deno.ChildProcess,
+  limitMs: number,
+): Promise<{ code: number; hung: boolean }> {
+  let hung = false;
+  const timer = setTimeout(() => {
+    hung = true;
+    child.kill("SIGKILL");
+  }, limitMs);
+  const status = await child.status;
+  clearTimeout(timer);
+  return { code: status.code, hung };
+}

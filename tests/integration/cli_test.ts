@@ -57,6 +57,10 @@ Deno.test("cli: features is the OCI features document", async () => {
     "poststop",
   ]);
   assert.ok(!f.linux.namespaces.includes("user"));
+  assert.ok(f.linux.capabilities.includes("CAP_SYS_ADMIN"));
+  assert.equal(f.linux.seccomp.enabled, true);
+  assert.ok(!f.linux.seccomp.actions.includes("SCMP_ACT_NOTIFY"));
+  assert.ok(f.linux.seccomp.operators.includes("SCMP_CMP_MASKED_EQ"));
 });
 
 Deno.test({

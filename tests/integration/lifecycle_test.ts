@@ -59,11 +59,7 @@ Deno.test({
       assert.deepEqual(report.env, plan.monitor.env);
       assert.equal(report.uid, 0);
       assert.deepEqual(report.groups, [], "supplementary groups are reset even for root");
-      assert.equal(
-        report.seccompMode,
-        0,
-        "qemu confines itself (--sandbox); urunc installs no filter for it",
-      );
+      assert.equal(report.seccompMode, 2, "the spec's seccomp profile confines the monitor");
       const rootfs = Deno.statSync(join(e.bundle, "rootfs"));
       assert.equal(report.rootIno, rootfs.ino, "the monitor's / is the container rootfs");
       assert.equal(report.writable.errno, 30, "host library binds are read-only (EROFS)");

@@ -75,15 +75,17 @@ async function removeOne(sys: Syscalls, fs: CgroupFs, dir: string): Promise<stri
 }
 
 /** destroy.ts's two calls, on the real cgroupfs. */
-export function beforeKill(sys: Syscalls, state: ContainerState): Promise<void> {
-  return thawForKill(realCgroupFs(() => sys), state.cgroup);
+/** `state` is null when the state is damaged: then the ledger alone says what to remove. */
+export function beforeKill(sys: Syscalls, state: ContainerState | null): Promise<void> {
+  return thawForKill(realCgroupFs(() => sys), state?.cgroup);
 }
 
 export function afterKill(
   sys: Syscalls,
   log: Logger,
-  state: ContainerState,
+  id: string,
+  state: ContainerState | null,
   entries: readonly CgroupEntry[],
 ): Promise<string[]> {
-  return removeContainerCgroups(sys, realCgroupFs(() => sys), log, state.id, state.cgroup, entries);
+  return removeContainerCgroups(sys, realCgroupFs(() => sys), log, id, state?.cgroup, entries);
 }

@@ -6,7 +6,7 @@ import { TC_H_INGRESS_HANDLE } from "../../../ffi/netlink/constants.ts";
 import { addU32MatchAll } from "../../../ffi/netlink/messages.ts";
 import { NetlinkSocket } from "../../../ffi/netlink/socket.ts";
 import { SocketRtnl } from "../../../ffi/netlink/rtnl.ts";
-import { NetnsRestoreError, withScratchNetns } from "../../../ffi/netns.ts";
+import { withScratchNetns } from "../../../ffi/netns.ts";
 import { realTun } from "../../../ffi/tun.ts";
 
 export interface SupportItem {
@@ -86,7 +86,6 @@ function probeFeatures(): SupportItem[] {
       }
     });
   } catch (e) {
-    if (e instanceof NetnsRestoreError) throw e; // the thread is in the wrong netns: stop
     const why = (e as { errno?: number }).errno === 1
       ? "cannot probe: creating a network namespace needs root (CAP_SYS_ADMIN)"
       : `cannot probe: ${(e as Error).message}`;

@@ -4,6 +4,7 @@
 
 // Opcode parts from linux/bpf_common.h.
 export const BPF_LD = 0x00;
+export const BPF_ALU = 0x04;
 export const BPF_JMP = 0x05;
 export const BPF_RET = 0x06;
 export const BPF_W = 0x00;
@@ -13,16 +14,23 @@ export const BPF_JEQ = 0x10;
 export const BPF_JGT = 0x20;
 export const BPF_JGE = 0x30;
 export const BPF_JSET = 0x40;
+export const BPF_AND = 0x50;
 
 // Return values from linux/seccomp.h.
 export const SECCOMP_RET_KILL_PROCESS = 0x80000000;
+export const SECCOMP_RET_KILL_THREAD = 0x00000000;
 export const SECCOMP_RET_TRAP = 0x00030000;
 export const SECCOMP_RET_ERRNO = 0x00050000;
+export const SECCOMP_RET_TRACE = 0x7ff00000;
+export const SECCOMP_RET_LOG = 0x7ffc0000;
 export const SECCOMP_RET_ALLOW = 0x7fff0000;
 
 // Offsets in struct seccomp_data.
 export const SECCOMP_DATA_NR = 0;
 export const SECCOMP_DATA_ARCH = 4;
+/** args[i] is a u64 at 16 + 8i; both supported architectures are little endian. */
+export const seccompArgLow = (i: number) => 16 + 8 * i;
+export const seccompArgHigh = (i: number) => 20 + 8 * i;
 
 export interface Insn {
   code: number;
@@ -37,6 +45,7 @@ export type Target = string | null;
 export type Op =
   | { op: "ld"; offset: number }
   | { op: "jeq" | "jgt" | "jge" | "jset"; k: number; jt: Target; jf: Target }
+  | { op: "and"; k: number }
   | { op: "ret"; k: number }
   | { op: "label"; name: string };
 
@@ -67,6 +76,9 @@ export function assemble(ops: readonly Op[]): Insn[] {
         break;
       case "ld":
         out.push({ code: BPF_LD | BPF_W | BPF_ABS, jt: 0, jf: 0, k: o.offset });
+        break;
+      case "and":
+        out.push({ code: BPF_ALU | BPF_AND | BPF_K, jt: 0, jf: 0, k: o.k >>> 0 });
         break;
       case "ret":
         out.push({ code: BPF_RET | BPF_K, jt: 0, jf: 0, k: o.k >>> 0 });

@@ -41,6 +41,7 @@ path = "/usr/bin/qemu-system-x86_64"
 accel = "tcg"
 extra_args = ["-d", "guest_errors"]
 memory_overhead_mib = 300
+seccomp_allow = ["mbind", "get_mempolicy"]
 [monitors.firecracker]
 path = "/opt/fc"
 accel = "kvm"
@@ -57,6 +58,7 @@ accel = "auto"
     accel: "tcg",
     extraArgs: ["-d", "guest_errors"],
     memoryOverheadMiB: 300,
+    seccompAllow: ["mbind", "get_mempolicy"],
   });
   assert.deepEqual(cfg.monitors.firecracker, {
     path: "/opt/fc",
@@ -120,11 +122,19 @@ Deno.test("unknown keys and bad values name the file and key", () => {
     ],
     [
       '[monitors.qemu]\nbinary = "/x"',
-      'invalid /etc/urunc/config.toml: key "monitors.qemu.binary": unknown key; expected one of monitors.qemu.path, monitors.qemu.accel, monitors.qemu.extra_args, monitors.qemu.memory_overhead_mib',
+      'invalid /etc/urunc/config.toml: key "monitors.qemu.binary": unknown key; expected one of monitors.qemu.path, monitors.qemu.accel, monitors.qemu.extra_args, monitors.qemu.memory_overhead_mib, monitors.qemu.seccomp_allow',
     ],
     [
       "[monitors.hvt]\nmemory_overhead_mib = -1",
       'invalid /etc/urunc/config.toml: key "monitors.hvt.memory_overhead_mib": expected an integer from 0 to 1048576, got -1',
+    ],
+    [
+      '[monitors.qemu]\nseccomp_allow = ["mbind", "frobnicate"]',
+      'invalid /etc/urunc/config.toml: key "monitors.qemu.seccomp_allow": unknown syscall "frobnicate"',
+    ],
+    [
+      '[monitors.qemu]\nseccomp_allow = "mbind"',
+      'invalid /etc/urunc/config.toml: key "monitors.qemu.seccomp_allow": expected an array of syscall names, got "mbind"',
     ],
     ["defaults = 3", 'invalid /etc/urunc/config.toml: key "defaults": expected a table, got 3'],
   ];

@@ -6,6 +6,7 @@ import {
   propagationFlags,
   splitDev,
 } from "../../../lib/host/jail.ts";
+import { mountsBelow } from "../../../lib/host/jail_restrict.ts";
 import type { Resource } from "../../../lib/runtime/store.ts";
 import { MS } from "../../../ffi/constants.ts";
 import { failing, RecordingSyscalls } from "../../fakes/recording_syscalls.ts";
@@ -46,6 +47,15 @@ function fakeHost(): HostPaths & { made: string[]; written: Record<string, strin
     writeFile(p, content) {
       written[p] = content;
     },
+    // The image brought one mount of its own below the rootfs, and one under /tmp.
+    mountinfo: () =>
+      [
+        "22 1 8:1 / / rw - ext4 /dev/sda1 rw",
+        "90 22 0:50 / /r rw - overlay overlay rw",
+        "91 90 0:51 / /r/data rw,nosuid - tmpfs tmpfs rw",
+        "92 90 0:52 / /r/tmp/x rw - tmpfs tmpfs rw",
+        "93 22 0:53 / /rx rw - tmpfs tmpfs rw",
+      ].join("\n"),
   };
 }
 
@@ -92,13 +102,22 @@ Deno.test("jail: mounts, devices and pivot_root in order, every created mount po
       MS.BIND | MS.REC
     },null]`,
     `mount [null,"/r/usr/bin/qemu-system-x86_64",null,${
-      MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID
+      MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV
     },null]`,
     `mount ["/usr/lib","/r/usr/lib",null,${MS.BIND | MS.REC},null]`,
-    `mount [null,"/r/usr/lib",null,${MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID},null]`,
+    `mount [null,"/r/usr/lib",null,${
+      MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV
+    },null]`,
     `mount ["/usr/share/qemu","/r/usr/share/qemu",null,${MS.BIND | MS.REC},null]`,
-    `mount [null,"/r/usr/share/qemu",null,${MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID},null]`,
+    `mount [null,"/r/usr/share/qemu",null,${
+      MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV
+    },null]`,
     `chown ["/r/tmp/fc.json",1000,1000]`,
+    // everything from the image: nosuid,nodev, keeping the flags it had (here: none)
+    `mountFlags ["/r"]`,
+    `mount [null,"/r",null,${MS.BIND | MS.REMOUNT | MS.NOSUID | MS.NODEV},null]`,
+    `mountFlags ["/r/data"]`,
+    `mount [null,"/r/data",null,${MS.BIND | MS.REMOUNT | MS.NOSUID | MS.NODEV},null]`,
     `chdir ["/r"]`,
     `pivotRoot [".","."]`,
     `umount [".",2]`,
@@ -148,6 +167,8 @@ Deno.test("jail: a monitor under /tmp is bound after the tmpfs, and its mount po
     "/r/tmp",
     "/r/tmp/ci/.build/fake-monitor",
     "/r/tmp/ci/.build/fake-monitor",
+    "/r",
+    "/r/data",
   ]);
   assert.deepEqual(recorded.map((r) => r.kind === "path" && r.path), ["/r/dev", "/r/tmp"]);
 });
@@ -234,3 +255,58 @@ for (const [rdev, major, minor] of devs) {
   Deno.test(`splitDev(${rdev}) = ${major}:${minor}`, () =>
     assert.deepEqual(splitDev(rdev), { major, minor }));
 }
+
+Deno.test("jail: maskedPaths, readonlyPaths and root.readonly, existing paths only, flags kept", () => {
+  const sys = new RecordingSyscalls({
+    mountFlags: (p) => p === "/r" ? MS.NOEXEC | MS.RELATIME : 0,
+  });
+  const host = fakeHost();
+  const base = host.stat;
+  host.stat = (p) =>
+    p === "/r/proc/kcore"
+      ? { isDirectory: false, isFile: true, rdev: 0, mode: 0o100400, isChar: false }
+      : p === "/r/usr/share/qemu"
+      ? { isDirectory: true, isFile: false, rdev: 0, mode: 0o40755, isChar: false }
+      : base(p);
+  applyJail(sys, { binds: [], devices: [] }, {
+    rootfs: "/r",
+    uid: 0,
+    gid: 0,
+    files: [],
+    record: () => {},
+    maskedPaths: ["/proc/kcore", "/usr/share/qemu", "/proc/acpi"],
+    readonlyPaths: ["/kernel", "/proc/sys"],
+    readonlyRoot: true,
+  }, host);
+  const calls = sys.calls.map((c) => `${c.call} ${JSON.stringify(c.args)}`);
+  const from = calls.indexOf(`mount ["/r/dev/null","/r/proc/kcore",null,${MS.BIND},null]`);
+  assert.ok(from > 0, calls.join("\n"));
+  assert.deepEqual(calls.slice(from, -4), [
+    `mount ["/r/dev/null","/r/proc/kcore",null,${MS.BIND},null]`,
+    `mount ["tmpfs","/r/usr/share/qemu","tmpfs",${
+      MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC
+    },null]`,
+    `mount ["/r/kernel","/r/kernel",null,${MS.BIND | MS.REC},null]`,
+    `mountFlags ["/r/kernel"]`,
+    `mount [null,"/r/kernel",null,${MS.BIND | MS.REMOUNT | MS.RDONLY | MS.NOSUID | MS.NODEV},null]`,
+    `mountFlags ["/r"]`,
+    `mount [null,"/r",null,${
+      MS.BIND | MS.REMOUNT | MS.NOEXEC | MS.RELATIME | MS.NOSUID | MS.NODEV | MS.RDONLY
+    },null]`,
+    `mountFlags ["/r/data"]`,
+    `mount [null,"/r/data",null,${MS.BIND | MS.REMOUNT | MS.NOSUID | MS.NODEV | MS.RDONLY},null]`,
+  ]);
+});
+
+Deno.test("mountsBelow: strictly below the root, escapes decoded, parents first, no duplicates", () => {
+  const info = [
+    "1 0 0:1 / /r rw - overlay o rw",
+    "2 1 0:2 / /r/a\\040b/c rw - tmpfs t rw",
+    "3 1 0:3 / /r/a\\040b rw - tmpfs t rw",
+    "4 1 0:3 / /r/a\\040b rw - tmpfs t rw",
+    "5 0 0:4 / /rr rw - tmpfs t rw",
+    "",
+  ].join("\n");
+  assert.deepEqual(mountsBelow(info, "/r"), ["/r/a b", "/r/a b/c"]);
+  assert.deepEqual(mountsBelow(info, "/r/"), ["/r/a b", "/r/a b/c"]);
+});

@@ -25,8 +25,8 @@ Deno.test("plan JSON carries argv as an array and the seccomp program as base64"
   assert.deepEqual(json.monitor.argv, plan.monitor.argv);
   const bytes = Uint8Array.from(atob(json.monitor.seccomp.programBase64), (c) => c.charCodeAt(0));
   assert.deepEqual(decode(bytes), decode(plan.monitor.seccomp!.program));
-  assert.equal(json.monitor.seccomp.instructions, 48);
+  assert.equal(json.monitor.seccomp.instructions, 55);
   const text = planToText(plan);
-  assert.ok(text.includes("urunc BPF filter, 48 instructions"));
+  assert.ok(text.includes("urunc BPF filter, 55 instructions"));
   assert.ok(text.includes("--net:service=tap0_urunc"));
 });

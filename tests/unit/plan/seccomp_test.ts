@@ -7,8 +7,13 @@ import {
   SECCOMP_RET_ALLOW,
   SECCOMP_RET_TRAP,
 } from "../../../lib/plan/seccomp/bpf.ts";
-import { HVT_ALLOWED, hvtSeccompProgram } from "../../../lib/plan/seccomp/hvt_policy.ts";
+import {
+  HVT_ALLOWED,
+  HVT_PRCTL_OPTIONS,
+  hvtSeccompProgram,
+} from "../../../lib/plan/seccomp/hvt_policy.ts";
 import { AUDIT_ARCH, SYSCALLS } from "../../../lib/plan/seccomp/syscalls.ts";
+import { runFilter } from "../../helpers/bpf.ts";
 
 const hex = (b: Uint8Array) => [...b].map((x) => x.toString(16).padStart(2, "0")).join(" ");
 
@@ -65,26 +70,8 @@ Deno.test("assembler rejects undefined, duplicate and out-of-range labels", () =
   assert.throws(() => assemble(far), /out of range/);
 });
 
-/** A classic-BPF interpreter for the opcodes we emit, over struct seccomp_data. */
 function run(program: Uint8Array, arch: number, nr: number): number {
-  const insns = decode(program);
-  let acc = 0;
-  for (let pc = 0; pc < insns.length; pc++) {
-    const i = insns[pc];
-    switch (i.code) {
-      case 0x20:
-        acc = i.k === 0 ? nr : i.k === 4 ? arch : NaN;
-        break;
-      case 0x15:
-        pc += acc === i.k ? i.jt : i.jf;
-        break;
-      case 0x06:
-        return i.k;
-      default:
-        throw new Error(`unexpected opcode ${i.code}`);
-    }
-  }
-  throw new Error("fell off the end of the program");
+  return runFilter(program, { arch, nr });
 }
 
 Deno.test("hvt filter allows exactly the allow-list, per architecture", () => {
@@ -92,11 +79,26 @@ Deno.test("hvt filter allows exactly the allow-list, per architecture", () => {
     const table = SYSCALLS[arch];
     const p = hvtSeccompProgram(arch);
     const allowedNrs = new Set(HVT_ALLOWED.filter((n) => n in table).map((n) => table[n]));
-    assert.equal(p.instructions, allowedNrs.size + 5, arch);
+    // + seccomp, prctl, the option load and one JEQ per prctl option
+    assert.equal(p.instructions, allowedNrs.size + 5 + 3 + HVT_PRCTL_OPTIONS.length, arch);
+    allowedNrs.add(table.seccomp);
     assert.equal(p.program.byteLength, p.instructions * 8);
     for (let nr = 0; nr < 500; nr++) {
+      if (nr === table.prctl) continue;
       const want = allowedNrs.has(nr) ? SECCOMP_RET_ALLOW : SECCOMP_RET_TRAP;
       assert.equal(run(p.program, AUDIT_ARCH[arch], nr), want, `${arch} nr ${nr}`);
+    }
+    // A newer tender installing its own filter: only the seccomp-related prctl options pass.
+    for (let option = 0; option < 70; option++) {
+      const want = (HVT_PRCTL_OPTIONS as readonly number[]).includes(option)
+        ? SECCOMP_RET_ALLOW
+        : SECCOMP_RET_TRAP;
+      const got = runFilter(p.program, {
+        arch: AUDIT_ARCH[arch],
+        nr: table.prctl,
+        args: [BigInt(option)],
+      });
+      assert.equal(got, want, `${arch} prctl option ${option}`);
     }
     // x32 syscalls (nr | 0x40000000) and a foreign audit arch trap.
     assert.equal(run(p.program, AUDIT_ARCH[arch], 0x40000000 | table.read), SECCOMP_RET_TRAP);
@@ -109,8 +111,8 @@ Deno.test("hvt allow-list: 43 names on x86_64, arm64 drops the four it lacks", (
   assert.equal(new Set(HVT_ALLOWED).size, 43);
   assert.deepEqual(hvtSeccompProgram("amd64").absent, []);
   assert.deepEqual(hvtSeccompProgram("arm64").absent, ["open", "stat", "access", "arch_prctl"]);
-  assert.equal(hvtSeccompProgram("amd64").instructions, 48);
-  assert.equal(hvtSeccompProgram("arm64").instructions, 44);
+  assert.equal(hvtSeccompProgram("amd64").instructions, 48 + 7);
+  assert.equal(hvtSeccompProgram("arm64").instructions, 44 + 7);
   // spot-check numbers against the kernel headers
   assert.equal(SYSCALLS.amd64.execve, 59);
   assert.equal(SYSCALLS.arm64.execve, 221);

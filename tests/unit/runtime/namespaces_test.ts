@@ -75,14 +75,17 @@ Deno.test("enter, spawn, restore: a failing unshare still restores and never spa
   assert.ok(sys.names().includes("setns"), "the thread went back to its own namespace");
 });
 
-Deno.test("enter, spawn, restore: every namespace is restored even if one restore fails, then it throws", () => {
+Deno.test("enter, spawn, restore: every namespace is restored even if one restore fails, then the process ends", () => {
   const sys = new RecordingSyscalls({
     failOn: (call, args) =>
       call === "setns" && args[2] === "own ipc namespace" ? new SyscallError("setns", 22) : null,
   });
+  const lost = (err: Error): never => {
+    throw new Error(`process ended: ${err.message}`);
+  };
   assert.throws(
-    () => spawnInNamespaces(sys, [{ type: "ipc" }, { type: "uts" }], () => "child"),
-    /cannot return to urunc's own namespaces: setns failed: EINVAL/,
+    () => spawnInNamespaces(sys, [{ type: "ipc" }, { type: "uts" }], () => "child", lost),
+    /process ended: cannot return to urunc's own namespaces: setns failed: EINVAL/,
   );
   const restores = sys.calls.filter((c) => c.call === "setns").map((c) => c.args[2]);
   assert.deepEqual(restores, ["own uts namespace", "own ipc namespace"]);
@@ -109,8 +112,9 @@ Deno.test("a network namespace path that is the caller's own netns is host netwo
       ({
         linux: { namespaces: [{ type: "mount" }, { type: "network", path: netPath }] },
       }) as unknown as OciSpec;
-    assert.deepEqual(namespacesFromSpec(spec(own), own), [{ type: "mount" }]);
-    assert.deepEqual(namespacesFromSpec(spec(other), own), [
+    const net = () => CLONE.NEWNET; // the temp files stand in for network namespaces
+    assert.deepEqual(namespacesFromSpec(spec(own), own, net), [{ type: "mount" }]);
+    assert.deepEqual(namespacesFromSpec(spec(other), own, net), [
       { type: "network", path: other },
       { type: "mount" },
     ]);
@@ -119,5 +123,31 @@ Deno.test("a network namespace path that is the caller's own netns is host netwo
   } finally {
     Deno.removeSync(own);
     Deno.removeSync(other);
+  }
+});
+
+Deno.test("a namespace path must be a namespace of that type: FIFOs and other files are refused, never opened", () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const fifo = `${dir}/fifo`;
+    new Deno.Command("mkfifo", { args: [fifo] }).outputSync();
+    Deno.writeTextFileSync(`${dir}/plain`, "");
+    const spec = (type: string, path: string) =>
+      ({ linux: { namespaces: [{ type: "mount" }, { type, path }] } }) as unknown as OciSpec;
+    const cases: [string, string, RegExp][] = [
+      [
+        "network",
+        fifo,
+        /network namespace path \S+\/fifo: expected a namespace file, found a FIFO$/,
+      ],
+      ["network", `${dir}/plain`, /found a regular file that is not a namespace file/],
+      ["network", "/proc/self/ns/mnt", /this is a mount namespace, not a network namespace/],
+      ["ipc", `${dir}/missing`, /ipc namespace path \S+: expected a namespace file, found nothing/],
+    ];
+    for (const [type, path, want] of cases) {
+      assert.throws(() => namespacesFromSpec(spec(type, path)), want);
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
   }
 });
