@@ -60,7 +60,7 @@ Deno.test("unknown keys and bad values name the file and key", () => {
   const cases: [string, string][] = [
     [
       "memory = 1",
-      'invalid /etc/urunc/config.toml: key "memory": unknown key; expected one of defaults, monitors',
+      'invalid /etc/urunc/config.toml: key "memory": unknown key; expected one of defaults, monitors, storage',
     ],
     [
       "[defaults]\nmemory_mb = 1",

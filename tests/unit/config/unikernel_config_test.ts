@@ -104,7 +104,7 @@ Deno.test("annotations (plain or base64) and urunc.json give the same config", (
     initrd: "/.boot/rootfs",
     block: "",
     blkMntPoint: "",
-    useDMBlock: false,
+    mountRootfs: false,
   };
   const plain = {
     ...BASE,
@@ -169,7 +169,7 @@ Deno.test("useDMBlock: empty → USE_DEVMAPPER_AS_BLOCK, else false; Go booleans
         r,
         env === undefined ? {} : { USE_DEVMAPPER_AS_BLOCK: env },
       );
-      assert.equal(c?.useDMBlock, want, `${value} / ${env}`);
+      assert.equal(c?.mountRootfs, want, `${value} / ${env}`);
     });
   }
   withRootfs((r) =>

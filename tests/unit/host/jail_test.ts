@@ -63,6 +63,8 @@ Deno.test("jail: mounts, devices and pivot_root in order, every created mount po
         { path: "/usr/share/qemu", optional: false },
       ],
       devices: ["/dev/null", "/dev/kvm", "/dev/net/tun"],
+      shares: [],
+      tmpExtraMiB: 0,
     },
     {
       rootfs: "/r",
@@ -131,7 +133,12 @@ Deno.test("jail: a monitor under /tmp is bound after the tmpfs, and its mount po
   const recorded: Resource[] = [];
   applyJail(
     sys,
-    { binds: [{ path: "/tmp/ci/.build/fake-monitor", optional: false }], devices: [] },
+    {
+      binds: [{ path: "/tmp/ci/.build/fake-monitor", optional: false }],
+      devices: [],
+      shares: [],
+      tmpExtraMiB: 0,
+    },
     {
       rootfs: "/r",
       uid: 0,
@@ -158,6 +165,8 @@ Deno.test("jail: a required host path that is missing is an error naming it", ()
       applyJail(new RecordingSyscalls(), {
         binds: [{ path: "/opt/missing", optional: false }],
         devices: [],
+        shares: [],
+        tmpExtraMiB: 0,
       }, {
         rootfs: "/r",
         uid: 0,
@@ -172,7 +181,7 @@ Deno.test("jail: a required host path that is missing is an error naming it", ()
 Deno.test("jail: a monitor file outside /tmp is refused", () => {
   assert.throws(
     () =>
-      applyJail(new RecordingSyscalls(), { binds: [], devices: [] }, {
+      applyJail(new RecordingSyscalls(), { binds: [], devices: [], shares: [], tmpExtraMiB: 0 }, {
         rootfs: "/r",
         uid: 0,
         gid: 0,
@@ -189,7 +198,12 @@ Deno.test("jail: a failing mount stops before pivot_root", () => {
   });
   assert.throws(
     () =>
-      applyJail(sys, { binds: [{ path: "/usr/lib", optional: false }], devices: [] }, {
+      applyJail(sys, {
+        binds: [{ path: "/usr/lib", optional: false }],
+        devices: [],
+        shares: [],
+        tmpExtraMiB: 0,
+      }, {
         rootfs: "/r",
         uid: 0,
         gid: 0,

@@ -32,6 +32,11 @@ export function spec(over: Partial<PlanSpec> = {}): PlanSpec {
     cpuPeriod: null,
     seccomp: true,
     annotations: {},
+    mounts: [],
+    uid: 0,
+    gid: 0,
+    cwd: "/",
+    readonlyRootfs: false,
     ...over,
   };
 }
@@ -46,7 +51,7 @@ export function config(over: Partial<UnikernelConfig> = {}): UnikernelConfig {
     initrd: "",
     block: "",
     blkMntPoint: "",
-    useDMBlock: false,
+    mountRootfs: false,
     source: "annotations",
     ...over,
   };
