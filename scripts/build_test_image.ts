@@ -9,15 +9,31 @@
 // Usage: deno run -A scripts/build_test_image.ts
 import { cpioNewc, type Entry } from "./image/archive.ts";
 import { ociLayoutTar } from "./image/oci.ts";
-import { BUSYBOX_IMAGE_REF, TEST_IMAGE_REF } from "./image/refs.ts";
+import {
+  BUSYBOX_IMAGE_REF,
+  IMAGE_LAYER_MARKER,
+  STORAGE_IMAGE_REF,
+  TEST_IMAGE_REF,
+} from "./image/refs.ts";
 
 const repo = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const build = `${repo}/.build`;
 const kernelPkg = `${build}/kernel-pkg`;
 const busyboxPath = "/bin/busybox";
 
-/** The modules a network-enabled guest needs; their dependencies are found with modinfo. */
-const NET_MODULES = ["virtio_pci", "virtio_net"];
+/**
+ * The modules the guest loads at boot: network, disks, 9p and ext4 (its checksum driver is
+ * requested at mount time, so it is listed); dependencies are found with modinfo.
+ */
+const NET_MODULES = [
+  "virtio_pci",
+  "virtio_net",
+  "virtio_blk",
+  "9pnet_virtio",
+  "9p",
+  "ext4",
+  "crc32c_generic",
+];
 
 function fail(message: string): never {
   console.error(`build_test_image: ${message}`);
@@ -203,6 +219,8 @@ async function main() {
       data: enc.encode(modules.map((m) => `${m.name}.ko\n`).join("")),
     },
     { kind: "file", path: "init", data: initScript, mode: 0o755 },
+    // Named like urunit, so urunc gives it urunit's config (the >=0.7 contract).
+    { kind: "symlink", path: "urunit", target: "init" },
   ]);
   writeAtomic(`${build}/initrd`, initrd);
 
@@ -222,6 +240,31 @@ async function main() {
       ref: TEST_IMAGE_REF,
       cmd: ["/init"],
       layer: [
+        { kind: "file", path: "kernel", data: vmlinux },
+        { kind: "file", path: "initrd", data: initrd },
+        { kind: "file", path: "urunc.json", data: enc.encode(uruncJson) },
+      ],
+    }),
+  );
+
+  // The storage tests' image: the guest's whole tree in the layer (what a 9p or block root
+  // switches into), the kernel and initrd (early userspace), and a file only this layer has.
+  writeAtomic(
+    `${build}/urunc-storage-image.tar`,
+    await ociLayoutTar({
+      ref: STORAGE_IMAGE_REF,
+      cmd: ["/urunit", "sh", "cat /" + IMAGE_LAYER_MARKER],
+      layer: [
+        // No usr/bin -> ../bin: the jail would then bind qemu under /bin, where it cannot
+        // find its firmware (reference/test-guest.md).
+        ...bin.filter((e) => !e.path.startsWith("usr")),
+        ...["proc", "sys", "dev", "etc", "root", "lib", "lib/modules", "data"].map((
+          path,
+        ): Entry => ({ kind: "dir", path })),
+        { kind: "dir", path: "tmp", mode: 0o1777 },
+        { kind: "file", path: "init", data: initScript, mode: 0o755 },
+        { kind: "symlink", path: "urunit", target: "init" },
+        { kind: "file", path: IMAGE_LAYER_MARKER, data: enc.encode("from-the-image-layer\n") },
         { kind: "file", path: "kernel", data: vmlinux },
         { kind: "file", path: "initrd", data: initrd },
         { kind: "file", path: "urunc.json", data: enc.encode(uruncJson) },

@@ -5,6 +5,7 @@
 
 import { resolve } from "../path.ts";
 import { isExecutableFile, lookPath } from "./look_path.ts";
+import { probeStorage, type SpecMount } from "./storage_probe.ts";
 import { MONITORS } from "../plan/monitors/registry.ts";
 import {
   type Arch,
@@ -59,13 +60,16 @@ export function findMount(mountinfo: string, mountpoint: string): RootfsMount | 
   return found;
 }
 
-function rootfsMount(rootfs: string): RootfsMount | null {
-  let text: string;
+function readMountinfo(): string {
   try {
-    text = Deno.readTextFileSync("/proc/self/mountinfo");
+    return Deno.readTextFileSync("/proc/self/mountinfo");
   } catch {
-    return null;
+    return "";
   }
+}
+
+function rootfsMount(rootfs: string): RootfsMount | null {
+  const text = readMountinfo();
   const m = findMount(text, resolve(rootfs));
   if (m === null) return null;
   let isBlockDevice = false;
@@ -79,7 +83,10 @@ function rootfsMount(rootfs: string): RootfsMount | null {
   return { ...m, isBlockDevice };
 }
 
-export function probeHostFacts(host: HostConfig, opts: { rootfs: string }): HostFacts {
+export function probeHostFacts(
+  host: HostConfig,
+  opts: { rootfs: string; mounts?: readonly SpecMount[] },
+): HostFacts {
   const arch = hostArch();
   const pathEnv = Deno.env.get("PATH") ?? FALLBACK_PATH;
   const monitorPaths: Partial<Record<MonitorKind, string>> = {};
@@ -98,5 +105,6 @@ export function probeHostFacts(host: HostConfig, opts: { rootfs: string }): Host
     monitorPaths,
     network: null,
     rootfsMount: rootfsMount(opts.rootfs),
+    ...(opts.mounts && opts.mounts.length > 0 ? probeStorage(opts.mounts, readMountinfo()) : {}),
   };
 }

@@ -42,5 +42,6 @@ export function jailPlan(j: JailInput): JailPlan {
     else shares.push({ source: v.source, target: v.jailPath, readonly: v.readonly });
   }
   for (const h of st.helpers) binds.push({ path: h.argv[0], optional: false });
-  return { binds, devices, shares, tmpExtraMiB: tmpExtraMiB(j) };
+  const proc = j.kind === "qemu" && shares.length > 0;
+  return { binds, devices, shares, proc, tmpExtraMiB: tmpExtraMiB(j) };
 }

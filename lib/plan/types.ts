@@ -160,6 +160,8 @@ export interface JailPlan {
   /** Device nodes copied from the host into the jail's tmpfs /dev. */
   devices: string[];
   shares: JailShare[];
+  /** A read-only /proc: qemu's 9p server changes modes through /proc/self/fd. */
+  proc: boolean;
   /** Extra room on the jail's /tmp (virtiofs puts the guest's RAM there). */
   tmpExtraMiB: number;
 }

@@ -16,6 +16,7 @@ import { setupNetwork } from "../host/network/mod.ts";
 import { faultPoint } from "./fault.ts";
 import { runLifecycleHooks } from "./hooks.ts";
 import { planWithNetwork, refuseUnimplemented } from "./plan_inputs.ts";
+import { rootfsForHandedOverDevice } from "./storage_setup.ts";
 import {
   appendLedger,
   containerDir,
@@ -167,12 +168,14 @@ async function becomeMonitor(
   isolateMounts(sys, spec.linux?.rootfsPropagation);
   await runLifecycleHooks("startContainer", state.hooks, state, log);
 
+  // Block pass-through: the jail is a tmpfs with the kept kernel/initrd (mount points on it vanish with it).
+  const ownRoot = rootfsForHandedOverDevice(sys, plan, { rootfs: state.rootfs, dir });
   applyJail(sys, plan.jail, {
     rootfs: state.rootfs,
     uid: user.uid,
     gid: user.gid,
     files: plan.monitor.files,
-    record: (r) => appendLedger(dir, r),
+    record: (r) => ownRoot && r.kind === "path" ? undefined : appendLedger(dir, r),
   });
   faultPoint("init:after-jail");
   sys.setCredentials(user.uid, user.gid, user.additionalGids ?? []);

@@ -28,7 +28,8 @@ export async function gatherPlanInputs(
 ): Promise<PlanInput> {
   const { loadHostConfig } = await import("../config/host_config.ts");
   const host = await loadHostConfig(configPath, configPath !== null);
-  const facts = given ?? (await import("../host/probe.ts")).probeHostFacts(host, { rootfs });
+  const facts = given ??
+    (await import("../host/probe.ts")).probeHostFacts(host, { rootfs, mounts: spec.mounts ?? [] });
   return { containerId: id, spec: toPlanSpec(spec), config, host, facts };
 }
 
@@ -39,11 +40,9 @@ export function planWithNetwork(inputs: PlanInput, network: NetworkInfo | null):
 /** What a plan allows but this runtime cannot do yet: refused by create, not only at start. */
 export function refuseUnimplemented(inputs: PlanInput, plan: LaunchPlan): void {
   if (networkRequest(inputs.spec).mode === "static") throw new StaticNetworkUnsupportedError();
-  if (plan.storage.devmapper) {
-    // Handing the snapshot device to the guest needs it unmounted on the host
-    // first, or host and guest write one filesystem at once.
+  if (plan.storage.helpers.length > 0) {
     throw new UruncError(
-      `container ${inputs.containerId}: devmapper rootfs pass-through (useDMBlock) is not supported yet; use an initrd or the block annotation`,
+      `container ${inputs.containerId}: virtiofs needs virtiofsd started beside the monitor, which this runtime does not do yet; set [storage] shared_fs = "9p"`,
     );
   }
 }

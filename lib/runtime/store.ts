@@ -20,7 +20,20 @@ export type Resource =
   /** A directory or empty file created in the rootfs as a mount point. */
   | { kind: "path"; path: string; type: "dir" | "file" }
   /** A network object inside the container's network namespace. */
-  | { kind: "net"; netnsPath: string | null; resource: Record<string, unknown> };
+  | { kind: "net"; netnsPath: string | null; resource: Record<string, unknown> }
+  /** A host filesystem urunc unmounted to hand its block device to the guest; delete remounts it. */
+  | {
+    kind: "unmount";
+    target: string;
+    device: string;
+    /** major:minor of the device, to recognise the mount when it is back. */
+    devno: string;
+    fstype: string;
+    flags: number;
+    data: string;
+  }
+  /** A loop device whose autoclear flag urunc cleared; delete sets it again. */
+  | { kind: "loop-autoclear"; device: string };
 
 export interface NamespaceRecord {
   type: string;

@@ -64,6 +64,7 @@ Deno.test("jail: mounts, devices and pivot_root in order, every created mount po
       ],
       devices: ["/dev/null", "/dev/kvm", "/dev/net/tun"],
       shares: [],
+      proc: false,
       tmpExtraMiB: 0,
     },
     {
@@ -137,6 +138,7 @@ Deno.test("jail: a monitor under /tmp is bound after the tmpfs, and its mount po
       binds: [{ path: "/tmp/ci/.build/fake-monitor", optional: false }],
       devices: [],
       shares: [],
+      proc: false,
       tmpExtraMiB: 0,
     },
     {
@@ -166,6 +168,7 @@ Deno.test("jail: a required host path that is missing is an error naming it", ()
         binds: [{ path: "/opt/missing", optional: false }],
         devices: [],
         shares: [],
+        proc: false,
         tmpExtraMiB: 0,
       }, {
         rootfs: "/r",
@@ -181,7 +184,13 @@ Deno.test("jail: a required host path that is missing is an error naming it", ()
 Deno.test("jail: a monitor file outside /tmp is refused", () => {
   assert.throws(
     () =>
-      applyJail(new RecordingSyscalls(), { binds: [], devices: [], shares: [], tmpExtraMiB: 0 }, {
+      applyJail(new RecordingSyscalls(), {
+        binds: [],
+        devices: [],
+        shares: [],
+        proc: false,
+        tmpExtraMiB: 0,
+      }, {
         rootfs: "/r",
         uid: 0,
         gid: 0,
@@ -202,6 +211,7 @@ Deno.test("jail: a failing mount stops before pivot_root", () => {
         binds: [{ path: "/usr/lib", optional: false }],
         devices: [],
         shares: [],
+        proc: false,
         tmpExtraMiB: 0,
       }, {
         rootfs: "/r",

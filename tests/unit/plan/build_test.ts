@@ -386,6 +386,7 @@ Deno.test("monitor env is clean, jail lists binary, libs, qemu data and devices"
     ],
     devices: ["/dev/null", "/dev/urandom", "/dev/kvm", "/dev/net/tun"],
     shares: [],
+    proc: false,
     tmpExtraMiB: 0,
   });
   const f = buildPlan(input({ config: { hypervisor: "firecracker" }, facts: { network: null } }));
