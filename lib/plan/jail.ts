@@ -41,7 +41,9 @@ export function jailPlan(j: JailInput): JailPlan {
     if (v.kind === "disk") devices.push(v.device);
     else shares.push({ source: v.source, target: v.jailPath, readonly: v.readonly });
   }
-  for (const h of st.helpers) binds.push({ path: h.argv[0], optional: false });
+  for (const h of st.helpers) {
+    if (!binds.some((b) => b.path === h.argv[0])) binds.push({ path: h.argv[0], optional: false });
+  }
   const proc = j.kind === "qemu" && shares.length > 0;
   return { binds, devices, shares, proc, tmpExtraMiB: tmpExtraMiB(j) };
 }

@@ -31,5 +31,6 @@ export function toPlanSpec(spec: OciSpec): PlanSpec {
     gid: spec.process.user.gid,
     cwd: spec.process.cwd,
     readonlyRootfs: spec.root.readonly === true,
+    ownPidNamespace: (spec.linux?.namespaces ?? []).some((n) => n.type === "pid" && !n.path),
   };
 }

@@ -156,6 +156,14 @@ export function planStorage(
   const vols = planVolumes(spec, u, m, host, facts);
   warnings.push(...vols.warnings);
   const helpers = [];
+  const virtiofs = shared?.fs === "virtiofs" ||
+    vols.volumes.some((v) => v.kind === "share" && v.fs === "virtiofs");
+  if (virtiofs && !spec.ownPidNamespace) {
+    // virtiofsd runs beside the monitor; only a PID namespace of our own guarantees it dies with it.
+    throw new UruncError(
+      'virtiofs needs the container\'s own PID namespace (virtiofsd must end with the monitor); give the container one or set [storage] shared_fs = "9p"',
+    );
+  }
   if (shared?.fs === "virtiofs") {
     helpers.push(virtiofsdHelper(host, "fs0", shared.jailPath, shared.readonly));
   }

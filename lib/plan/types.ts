@@ -98,6 +98,8 @@ export interface PlanSpec {
   cwd: string;
   /** root.readonly */
   readonlyRootfs: boolean;
+  /** A PID namespace of the container's own (helpers such as virtiofsd die with the monitor). */
+  ownPidNamespace: boolean;
 }
 
 export interface PlanInput {

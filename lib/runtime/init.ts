@@ -17,6 +17,7 @@ import { faultPoint } from "./fault.ts";
 import { runLifecycleHooks } from "./hooks.ts";
 import { planWithNetwork, refuseUnimplemented } from "./plan_inputs.ts";
 import { rootfsForHandedOverDevice } from "./storage_setup.ts";
+import { startHelpers } from "./storage_helpers.ts";
 import {
   appendLedger,
   containerDir,
@@ -178,6 +179,7 @@ async function becomeMonitor(
     record: (r) => ownRoot && r.kind === "path" ? undefined : appendLedger(dir, r),
   });
   faultPoint("init:after-jail");
+  await startHelpers(sys, log, plan.storage.helpers, user);
   sys.setCredentials(user.uid, user.gid, user.additionalGids ?? []);
   sys.closeFromOnExec(3);
   // `start` takes EOF after this line as the monitor having replaced us.

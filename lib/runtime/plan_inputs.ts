@@ -40,11 +40,6 @@ export function planWithNetwork(inputs: PlanInput, network: NetworkInfo | null):
 /** What a plan allows but this runtime cannot do yet: refused by create, not only at start. */
 export function refuseUnimplemented(inputs: PlanInput, plan: LaunchPlan): void {
   if (networkRequest(inputs.spec).mode === "static") throw new StaticNetworkUnsupportedError();
-  if (plan.storage.helpers.length > 0) {
-    throw new UruncError(
-      `container ${inputs.containerId}: virtiofs needs virtiofsd started beside the monitor, which this runtime does not do yet; set [storage] shared_fs = "9p"`,
-    );
-  }
 }
 
 /**

@@ -10,6 +10,8 @@
  *   fake:sleep    wait for a signal
  *   (none)        exit 0
  * SIGTERM and SIGINT make it exit 0, as qemu does.
+ * Given --socket-path=P (as virtiofsd is), it is a fake virtiofsd instead: it listens on the
+ * unix socket P, prints nothing and waits for a signal.
  *
  * Build: gcc -static -O2 -o fake-monitor fake_monitor.c
  */
@@ -23,7 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 extern char **environ;
@@ -111,6 +115,17 @@ static void on_signal(int sig) {
 }
 
 int main(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    if (strncmp(argv[i], "--socket-path=", 14) != 0) continue;
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    strncpy(addr.sun_path, argv[i] + 14, sizeof addr.sun_path - 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, 1) != 0) {
+      perror("fake virtiofsd");
+      return 1;
+    }
+    for (;;) pause();
+  }
   signal(SIGTERM, on_signal);
   signal(SIGINT, on_signal);
 

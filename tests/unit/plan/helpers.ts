@@ -37,6 +37,7 @@ export function spec(over: Partial<PlanSpec> = {}): PlanSpec {
     gid: 0,
     cwd: "/",
     readonlyRootfs: false,
+    ownPidNamespace: true,
     ...over,
   };
 }

@@ -34,6 +34,7 @@ Deno.test("toPlanSpec reads args, env, resources, seccomp and non-urunc annotati
     gid: 0,
     cwd: "/",
     readonlyRootfs: false,
+    ownPidNamespace: false,
   });
 });
 
