@@ -12,7 +12,6 @@ import type {
   UnikernelConfig,
 } from "../plan/types.ts";
 import type { OciSpec } from "../oci/spec.ts";
-import { UruncError } from "../errors.ts";
 import { StaticNetworkUnsupportedError } from "../host/network/errors.ts";
 import { networkRequest } from "../plan/network.ts";
 
@@ -38,7 +37,7 @@ export function planWithNetwork(inputs: PlanInput, network: NetworkInfo | null):
 }
 
 /** What a plan allows but this runtime cannot do yet: refused by create, not only at start. */
-export function refuseUnimplemented(inputs: PlanInput, plan: LaunchPlan): void {
+export function refuseUnimplemented(inputs: PlanInput, _plan: LaunchPlan): void {
   if (networkRequest(inputs.spec).mode === "static") throw new StaticNetworkUnsupportedError();
 }
 
