@@ -9,38 +9,8 @@ import type { Syscalls } from "../../ffi/syscalls.ts";
 import { MS } from "../../ffi/constants.ts";
 import { UruncError } from "../errors.ts";
 import type { Resource } from "../runtime/store.ts";
-import { unescapeMountinfo } from "./probe.ts";
+import { type MountEntry, parseMountinfo } from "./mountinfo.ts";
 import { splitDev } from "./jail.ts";
-
-export interface MountEntry {
-  mountpoint: string;
-  /** major:minor */
-  devno: string;
-  fstype: string;
-  source: string;
-  mountOptions: string[];
-  superOptions: string[];
-}
-
-export function parseMountinfo(text: string): MountEntry[] {
-  const out: MountEntry[] = [];
-  for (const line of text.split("\n")) {
-    const sep = line.indexOf(" - ");
-    if (sep < 0) continue;
-    const pre = line.slice(0, sep).split(" ");
-    const post = line.slice(sep + 3).split(" ");
-    if (pre.length < 6 || post.length < 3) continue;
-    out.push({
-      mountpoint: unescapeMountinfo(pre[4]),
-      devno: pre[2],
-      mountOptions: pre[5].split(","),
-      fstype: unescapeMountinfo(post[0]),
-      source: unescapeMountinfo(post[1]),
-      superOptions: post[2].split(","),
-    });
-  }
-  return out;
-}
 
 const FLAG_WORDS: Record<string, number> = {
   ro: MS.RDONLY,

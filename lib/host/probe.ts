@@ -5,6 +5,7 @@
 
 import { resolve } from "../path.ts";
 import { isExecutableFile, lookPath } from "./look_path.ts";
+import { parseMountinfo } from "./mountinfo.ts";
 import { probeStorage, type SpecMount } from "./storage_probe.ts";
 import { MONITORS } from "../plan/monitors/registry.ts";
 import {
@@ -32,32 +33,15 @@ export function kvmUsable(): boolean {
   }
 }
 
-/** Undo mountinfo's octal escapes (\040 space, \011 tab, \012 newline, \134 backslash). */
-export function unescapeMountinfo(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-}
+export { unescapeMountinfo } from "./mountinfo.ts";
 
 /**
  * The mount at exactly `mountpoint` in /proc/self/mountinfo text; the last
  * matching line wins, as a later mount covers an earlier one.
  */
 export function findMount(mountinfo: string, mountpoint: string): RootfsMount | null {
-  let found: RootfsMount | null = null;
-  for (const line of mountinfo.split("\n")) {
-    const sep = line.indexOf(" - ");
-    if (sep < 0) continue;
-    const pre = line.slice(0, sep).split(" ");
-    const post = line.slice(sep + 3).split(" ");
-    if (pre.length < 5 || post.length < 2) continue;
-    const mp = unescapeMountinfo(pre[4]);
-    if (mp !== mountpoint) continue;
-    found = {
-      mountpoint: mp,
-      fstype: unescapeMountinfo(post[0]),
-      device: unescapeMountinfo(post[1]),
-    };
-  }
-  return found;
+  const e = parseMountinfo(mountinfo).filter((m) => m.mountpoint === mountpoint).at(-1);
+  return e === undefined ? null : { mountpoint, fstype: e.fstype, device: e.source };
 }
 
 function readMountinfo(): string {

@@ -16,8 +16,6 @@ import { setupNetwork } from "../host/network/mod.ts";
 import { faultPoint } from "./fault.ts";
 import { runLifecycleHooks } from "./hooks.ts";
 import { planWithNetwork, refuseUnimplemented } from "./plan_inputs.ts";
-import { rootfsForHandedOverDevice } from "./storage_setup.ts";
-import { startHelpers } from "./storage_helpers.ts";
 import {
   appendLedger,
   containerDir,
@@ -170,7 +168,11 @@ async function becomeMonitor(
   await runLifecycleHooks("startContainer", state.hooks, state, log);
 
   // Block pass-through: the jail is a tmpfs with the kept kernel/initrd (mount points on it vanish with it).
-  const ownRoot = rootfsForHandedOverDevice(sys, plan, { rootfs: state.rootfs, dir });
+  const ownRoot = plan.storage.devmapper !== null &&
+    (await import("./storage_setup.ts")).rootfsForHandedOverDevice(sys, plan, {
+      rootfs: state.rootfs,
+      dir,
+    });
   applyJail(sys, plan.jail, {
     rootfs: state.rootfs,
     uid: user.uid,
@@ -179,7 +181,10 @@ async function becomeMonitor(
     record: (r) => ownRoot && r.kind === "path" ? undefined : appendLedger(dir, r),
   });
   faultPoint("init:after-jail");
-  await startHelpers(sys, log, plan.storage.helpers, user);
+  if (plan.storage.helpers.length > 0) {
+    const { startHelpers } = await import("./storage_helpers.ts"); // virtiofs only
+    await startHelpers(sys, log, plan.storage.helpers, user);
+  }
   sys.setCredentials(user.uid, user.gid, user.additionalGids ?? []);
   sys.closeFromOnExec(3);
   // `start` takes EOF after this line as the monitor having replaced us.

@@ -5,7 +5,7 @@
 // into the state dir. The init child puts those files on a tmpfs at the rootfs
 // path (its own namespace) and builds the jail there. delete undoes the rest.
 
-import { dirname, join } from "node:path";
+import { dirname, join } from "../path.ts";
 import type { Syscalls } from "../../ffi/syscalls.ts";
 import { MS } from "../../ffi/constants.ts";
 import { UruncError } from "../errors.ts";

@@ -4,11 +4,11 @@ import assert from "node:assert/strict";
 import {
   type DeviceFacts,
   handOverBlockMount,
-  parseMountinfo,
   remountArgs,
   undoHandOver,
   verifyBlockMount,
 } from "../../../lib/host/block_handover.ts";
+import { parseMountinfo } from "../../../lib/host/mountinfo.ts";
 import type { Resource } from "../../../lib/runtime/store.ts";
 import { RecordingSyscalls } from "../../fakes/recording_syscalls.ts";
 
