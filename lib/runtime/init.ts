@@ -168,6 +168,8 @@ async function becomeMonitor(
   await runLifecycleHooks("startContainer", state.hooks, state, log);
 
   // Block pass-through: the jail is a tmpfs with the kept kernel/initrd (mount points on it vanish with it).
+  // virtiofs only; imported before pivot_root (a module load there would touch the jail).
+  const helpers = plan.storage.helpers.length > 0 ? await import("./storage_helpers.ts") : null;
   const ownRoot = plan.storage.devmapper !== null &&
     (await import("./storage_setup.ts")).rootfsForHandedOverDevice(sys, plan, {
       rootfs: state.rootfs,
@@ -181,10 +183,7 @@ async function becomeMonitor(
     record: (r) => ownRoot && r.kind === "path" ? undefined : appendLedger(dir, r),
   });
   faultPoint("init:after-jail");
-  if (plan.storage.helpers.length > 0) {
-    const { startHelpers } = await import("./storage_helpers.ts"); // virtiofs only
-    await startHelpers(sys, log, plan.storage.helpers, user);
-  }
+  if (helpers !== null) await helpers.startHelpers(sys, log, plan.storage.helpers, user);
   sys.setCredentials(user.uid, user.gid, user.additionalGids ?? []);
   sys.closeFromOnExec(3);
   // `start` takes EOF after this line as the monitor having replaced us.
