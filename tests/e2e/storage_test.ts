@@ -7,6 +7,7 @@
 //   (d) a bind of a loop-mounted ext4 filesystem: a disk in the guest, back on the host after
 // and nothing of ours is left after each.
 import assert from "node:assert/strict";
+import { autoclear, mountAt } from "../helpers/mounts.ts";
 import { Containerd } from "./containerd.ts";
 import {
   artifacts,
@@ -20,22 +21,6 @@ import {
 } from "./helpers.ts";
 
 const MOUNT_ROOTFS = "com.urunc.unikernel.mountRootfs=true";
-
-function mountAt(dir: string): { devno: string; source: string; fstype: string } | null {
-  for (const line of Deno.readTextFileSync("/proc/self/mountinfo").split("\n")) {
-    const [pre, post] = line.split(" - ");
-    if (!post) continue;
-    const f = pre.split(" ");
-    if (f[4] !== dir) continue;
-    const [fstype, source] = post.split(" ");
-    return { devno: f[2], source, fstype };
-  }
-  return null;
-}
-
-function autoclear(loop: string): string {
-  return Deno.readTextFileSync(`/sys/block/${loop.replace("/dev/", "")}/loop/autoclear`).trim();
-}
 
 /** An ext4 image loop-mounted at <dir>/mnt with `mount -o loop` (which sets autoclear). */
 async function loopFs(dir: string, sizeMiB: number): Promise<{ mnt: string; device: string }> {

@@ -4,33 +4,13 @@
 // back with autoclear set again -- also after a crash at every storage step. A device that
 // is mounted anywhere else too is refused, leaving nothing behind.
 import assert from "node:assert/strict";
+import { autoclear, mountAt } from "../helpers/mounts.ts";
 import { join } from "node:path";
 import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../helpers/bundle.ts";
 import { becomeSubreaper, isRoot } from "../helpers/subreaper.ts";
-import { lastLogError, testGlobals, urunc, uruncCreate } from "../helpers/urunc.ts";
+import { createAt, lastLogError, sh, testGlobals, urunc } from "../helpers/urunc.ts";
 
 const ready = isRoot();
-
-function sh(cmd: string[]): { code: number; out: string } {
-  const o = new Deno.Command(cmd[0], { args: cmd.slice(1), stdout: "piped", stderr: "piped" })
-    .outputSync();
-  const dec = new TextDecoder();
-  return { code: o.code, out: dec.decode(o.stdout) + dec.decode(o.stderr) };
-}
-
-function mountAt(dir: string): { devno: string; source: string } | null {
-  for (const line of Deno.readTextFileSync("/proc/self/mountinfo").split("\n")) {
-    const [pre, post] = line.split(" - ");
-    if (!post) continue;
-    const f = pre.split(" ");
-    if (f[4] === dir) return { devno: f[2], source: post.split(" ")[1] };
-  }
-  return null;
-}
-
-function autoclear(device: string): string {
-  return Deno.readTextFileSync(`/sys/block/${device.replace("/dev/", "")}/loop/autoclear`).trim();
-}
 
 /** ext4 on a loop device (mount -o loop: autoclear set) at `mnt`, holding `files`. */
 function loopMount(img: string, mnt: string, files: Record<string, string>): string {
@@ -100,24 +80,25 @@ function assertRestored(s: Setup): void {
   assert.deepEqual([...Deno.readDirSync(join(s.dir, "state"))], [], "no state dir");
 }
 
-async function createWithFault(s: Setup, fault: string | null): Promise<number> {
-  if (fault) Deno.env.set("URUNC_FAULT", fault);
-  try {
-    const c = await uruncCreate([
-      ...s.g,
-      "create",
-      "--bundle",
-      s.bundle,
-      "--pid-file",
-      join(s.dir, "pid"),
-      "h1",
-    ]);
-    await c.stdout.cancel();
-    await c.stderr.cancel();
-    return c.code;
-  } finally {
-    Deno.env.delete("URUNC_FAULT");
-  }
+function createWithFault(s: Setup, fault: string | null): Promise<number> {
+  return createAt(s.g, {
+    bundle: s.bundle,
+    pidFile: join(s.dir, "pid"),
+    id: "h1",
+    fault: fault ?? undefined,
+  });
+}
+
+/** delete --force succeeds and everything is back; on any failure, delete again and tear down. */
+async function deleteAndCheck(s: Setup): Promise<void> {
+  const d = await urunc([...s.g, "delete", "--force", "h1"]);
+  assert.equal(d.code, 0, lastLogError(join(s.dir, "log.json")) ?? d.stderr);
+  assertRestored(s);
+}
+
+async function cleanup(s: Setup): Promise<void> {
+  await urunc([...s.g, "delete", "--force", "h1"]);
+  teardown(s);
 }
 
 Deno.test({
@@ -139,12 +120,9 @@ Deno.test({
       const argv = Deno.readTextFileSync(`/proc/${pid}/cmdline`).split("\0");
       assert.ok(argv.includes(`format=raw,if=none,id=hd0,file=${s.rootDev}`), argv.join(" "));
       assert.ok(argv.some((a) => a.startsWith("format=raw,if=none,id=vol1,file=" + s.volDev)));
-      const d = await urunc([...s.g, "delete", "--force", "h1"]);
-      assert.equal(d.code, 0, lastLogError(join(s.dir, "log.json")) ?? d.stderr);
-      assertRestored(s);
+      await deleteAndCheck(s);
     } finally {
-      await urunc([...s.g, "delete", "--force", "h1"]);
-      teardown(s);
+      await cleanup(s);
     }
   },
 });
@@ -159,12 +137,9 @@ for (const point of ["create:after-rootfs-handover", "create:after-volume-handov
       try {
         assert.equal(await createWithFault(s, point), 137, "create was killed at the fault point");
         assert.equal(mountAt(join(s.bundle, "rootfs")), null, "the rootfs was handed over");
-        const d = await urunc([...s.g, "delete", "--force", "h1"]);
-        assert.equal(d.code, 0, lastLogError(join(s.dir, "log.json")) ?? d.stderr);
-        assertRestored(s);
+        await deleteAndCheck(s);
       } finally {
-        await urunc([...s.g, "delete", "--force", "h1"]);
-        teardown(s);
+        await cleanup(s);
       }
     },
   });

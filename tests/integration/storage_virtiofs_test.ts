@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../helpers/bundle.ts";
 import { becomeSubreaper, isRoot } from "../helpers/subreaper.ts";
-import { lastLogError, testGlobals, urunc, uruncCreate } from "../helpers/urunc.ts";
+import { createAt, lastLogError, testGlobals, urunc } from "../helpers/urunc.ts";
 
 function children(pid: number): number[] {
   try {
@@ -48,18 +48,8 @@ Deno.test({
         user: { uid: 1000, gid: 1000 },
         namespaces: [{ type: "pid" }, { type: "mount" }, { type: "network" }],
       });
-      const c = await uruncCreate([
-        ...g,
-        "create",
-        "--bundle",
-        bundle,
-        "--pid-file",
-        join(dir, "pid"),
-        "v1",
-      ]);
-      await c.stdout.cancel();
-      await c.stderr.cancel();
-      assert.equal(c.code, 0, lastLogError(join(dir, "log.json")) ?? "");
+      const c = await createAt(g, { bundle, pidFile: join(dir, "pid"), id: "v1" });
+      assert.equal(c, 0, lastLogError(join(dir, "log.json")) ?? "");
       const s = await urunc([...g, "start", "v1"]);
       assert.equal(s.code, 0, lastLogError(join(dir, "log.json")) ?? s.stderr);
       const monitor = Number(Deno.readTextFileSync(join(dir, "pid")));
