@@ -119,11 +119,16 @@ e2eTest(
               `type=bind,src=${rw},dst=/data,options=rbind:rw`,
               "--mount",
               `type=bind,src=${ro},dst=/ro,options=rbind:ro`,
+              // env and cwd travel in urunit's config, not on the kernel command line
+              "--env",
+              "GREETING=hello from the config",
+              "--cwd",
+              "/data",
             ],
             args: [
               "/urunit",
               "sh",
-              "cat /data/in.txt; echo guest-wrote >/data/out.txt; touch /ro/x 2>/dev/null && echo ro-writable || echo ro-refused",
+              "cat in.txt; echo guest-wrote >/data/out.txt; touch /ro/x 2>/dev/null && echo ro-writable || echo ro-refused; echo $GREETING",
             ],
           });
           assert.equal(r.code, 0, `ctr run failed: ${r.stderr}\n${cd.logTail()}`);
@@ -136,7 +141,13 @@ e2eTest(
             lines.some((l) => /^URUNC-TEST-GUEST: share vol\d+ on \/ro read-only$/.test(l)),
             lines.join("\n"),
           );
-          assert.deepEqual(out(r.stdout), ["host-wrote", "ro-refused"], r.stdout.slice(-3000));
+          assert.deepEqual(
+            out(r.stdout),
+            ["host-wrote", "ro-refused", "hello from the config"],
+            r.stdout.slice(-3000),
+          );
+          assert.ok(lines.includes("URUNC-TEST-GUEST: ids uid=0 gid=0 wd=/data"), lines.join("\n"));
+          assert.doesNotMatch(r.stdout, /cmdline: .*GREETING=/);
           assert.equal(Deno.readTextFileSync(`${rw}/out.txt`), "guest-wrote\n");
           assert.deepEqual([...Deno.readDirSync(ro)], []);
           assert.deepEqual(cd.leftovers({ running: true }), []);
