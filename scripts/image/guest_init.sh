@@ -63,13 +63,17 @@ CONF
   fi
 }
 
-# Every module the guest may need (net, disks, 9p, ext4), in dependency order; a second
-# stage after switch_root finds them already loaded.
-if [ -f /lib/modules/order ]; then
-  while read -r mod; do
-    insmod "/lib/modules/$mod" 2>/dev/null
-  done </lib/modules/order
-fi
+# The modules (net, disks, 9p, ext4, in dependency order) cost seconds under TCG: loaded only
+# for a network, another root or urunit's config; after switch_root they are loaded already.
+case " $CMDLINE " in
+  *" ip="* | *" URUNIT_CONFIG="* | *" root=/dev/vda "* | *" root=fs0 "*)
+    if [ -f /lib/modules/order ]; then
+      while read -r mod; do
+        insmod "/lib/modules/$mod" 2>/dev/null
+      done </lib/modules/order
+    fi
+    ;;
+esac
 
 ROOT="" ROOTFSTYPE="" ROOTFLAGS="" INIT=""
 for word in $CMDLINE; do
