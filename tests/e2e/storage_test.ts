@@ -75,7 +75,10 @@ e2eTest(
   "storage: 9p rootfs, directory volumes, loop-device rootfs and disk volumes through ctr run",
   ["storageImageTar", "vmlinux", "initrd", "urunc"],
   async (t) => {
-    const cd = await Containerd.start();
+    // A namespace of its own: cgroups are per namespace name, machine-wide.
+    const cd = await Containerd.start({
+      namespace: `urunc-e2e-storage-${crypto.randomUUID().slice(0, 8)}`,
+    });
     const scratch = Deno.makeTempDirSync({ dir: "/tmp", prefix: "urunc-e2e-storage-" });
     try {
       await cd.importImage(artifacts.storageImageTar);
