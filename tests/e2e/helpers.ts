@@ -14,6 +14,7 @@ export const buildDir = `${repoRoot}/.build`;
 export const artifacts = {
   vmlinux: `${buildDir}/vmlinux`,
   initrd: `${buildDir}/initrd`,
+  initrdStorage: `${buildDir}/initrd-storage`,
   testImageTar: `${buildDir}/urunc-test-image.tar`,
   busyboxImageTar: `${buildDir}/busybox-image.tar`,
   storageImageTar: `${buildDir}/urunc-storage-image.tar`,

@@ -62,7 +62,7 @@ async function writeGuestTree(dir: string): Promise<void> {
   Deno.symlinkSync("init", `${dir}/urunit`);
   Deno.writeTextFileSync(`${dir}/${IMAGE_LAYER_MARKER}`, "from-the-loop-device\n");
   Deno.copyFileSync(artifacts.vmlinux, `${dir}/kernel`);
-  Deno.copyFileSync(artifacts.initrd, `${dir}/initrd`);
+  Deno.copyFileSync(artifacts.initrdStorage, `${dir}/initrd`);
   Deno.copyFileSync(`${buildDir}/urunc.json`, `${dir}/urunc.json`);
 }
 
@@ -73,7 +73,7 @@ function out(stdout: string): string[] {
 
 e2eTest(
   "storage: 9p rootfs, directory volumes, loop-device rootfs and disk volumes through ctr run",
-  ["storageImageTar", "vmlinux", "initrd", "urunc"],
+  ["storageImageTar", "vmlinux", "initrdStorage", "urunc"],
   async (t) => {
     // A namespace of its own: cgroups are per namespace name, machine-wide.
     const cd = await Containerd.start({
