@@ -105,7 +105,19 @@ export interface Syscalls {
    * the program attached there before. The cgroup keeps the program alive.
    */
   attachDeviceProgram(cgroupFd: number, insns: Uint8Array, what: string): void;
+  /**
+   * A loop device's autoclear flag (LOOP_GET_STATUS64); with `set`, it is changed
+   * to that (LOOP_SET_STATUS64) and the previous value returned.
+   */
+  loopAutoclear(device: string, set?: boolean): boolean;
 }
+
+/** struct loop_info64 (linux/loop.h): 232 bytes, lo_flags at 52. */
+const LOOP_INFO64_SIZE = 232;
+const LO_FLAGS_OFFSET = 52;
+const LO_FLAGS_AUTOCLEAR = 4;
+const LOOP_SET_STATUS64 = 0x4c04n;
+const LOOP_GET_STATUS64 = 0x4c05n;
 
 export const POLLIN = 0x1;
 export const POLLHUP = 0x10;
@@ -184,6 +196,24 @@ export function realSyscalls(): Syscalls {
     },
     setsid() {
       return check(c.setsid(), "setsid");
+    },
+    loopAutoclear(device, set) {
+      const fd = check(c.open(cstr(device), O.RDONLY | O.CLOEXEC, 0), "open", device);
+      try {
+        const info = new Uint8Array(LOOP_INFO64_SIZE);
+        check(c.ioctl(fd, LOOP_GET_STATUS64, info), "ioctl(LOOP_GET_STATUS64)", device);
+        const view = new DataView(info.buffer);
+        const flags = view.getUint32(LO_FLAGS_OFFSET, true);
+        const was = (flags & LO_FLAGS_AUTOCLEAR) !== 0;
+        if (set !== undefined && set !== was) {
+          const next = set ? flags | LO_FLAGS_AUTOCLEAR : flags & ~LO_FLAGS_AUTOCLEAR;
+          view.setUint32(LO_FLAGS_OFFSET, next, true);
+          check(c.ioctl(fd, LOOP_SET_STATUS64, info), "ioctl(LOOP_SET_STATUS64)", device);
+        }
+        return was;
+      } finally {
+        c.close(fd);
+      }
     },
     setControllingTty(fd) {
       check(c.ioctl_int(fd, 0x540en, 0n), "ioctl(TIOCSCTTY)", `fd ${fd}`);

@@ -2,6 +2,7 @@
 // extracted into .build/kernel-pkg and the host's busybox-static:
 //   vmlinux                  uncompressed kernel (PVH entry: boots ~3x faster than the bzImage)
 //   initrd                   newc cpio: busybox, virtio-net modules, /init (scripts/image/guest_init.sh)
+//   initrd-storage           the same plus virtio-blk, 9p and ext4 modules (the storage image's)
 //   urunc.json               urunc metadata for the linux/qemu test image (base64 values)
 //   urunc-test-image.tar     OCI layout: /kernel /initrd /urunc.json, Cmd ["/init"]
 //   busybox-image.tar        OCI layout: plain busybox, no urunc metadata (runc hand-off)
@@ -11,7 +12,13 @@
 // Usage: deno run -A scripts/build_test_image.ts
 import { cpioNewc, type Entry } from "./image/archive.ts";
 import { dockerArchiveTar, type ImageSpec, ociLayoutTar } from "./image/oci.ts";
-import { BUSYBOX_IMAGE_REF, PAUSE_IMAGE_REF, TEST_IMAGE_REF } from "./image/refs.ts";
+import {
+  BUSYBOX_IMAGE_REF,
+  IMAGE_LAYER_MARKER,
+  PAUSE_IMAGE_REF,
+  STORAGE_IMAGE_REF,
+  TEST_IMAGE_REF,
+} from "./image/refs.ts";
 
 const repo = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 const build = `${repo}/.build`;
@@ -20,6 +27,19 @@ const busyboxPath = "/bin/busybox";
 
 /** The modules a network-enabled guest needs; their dependencies are found with modinfo. */
 const NET_MODULES = ["virtio_pci", "virtio_net"];
+/**
+ * The storage guest's initrd adds disks, 9p and ext4 (whose checksum driver is requested at
+ * mount time, so it is listed). A separate, larger initrd: qemu takes longer to start with it,
+ * and the plain test image keeps the small one.
+ */
+const STORAGE_MODULES = [
+  ...NET_MODULES,
+  "virtio_blk",
+  "9pnet_virtio",
+  "9p",
+  "ext4",
+  "crc32c_generic",
+];
 
 function fail(message: string): never {
   console.error(`build_test_image: ${message}`);
@@ -126,7 +146,7 @@ function findModuleFiles(dir: string, into = new Map<string, string>()): Map<str
 }
 
 /** Modules (name, plain .ko bytes) in load order: each after everything it depends on. */
-async function netModules(modulesDir: string, stage: string) {
+async function loadModules(modulesDir: string, stage: string, names: readonly string[]) {
   const files = findModuleFiles(`${modulesDir}/kernel`);
   const ordered: { name: string; data: Uint8Array }[] = [];
   const seen = new Set<string>();
@@ -141,7 +161,7 @@ async function netModules(modulesDir: string, stage: string) {
     for (const dep of deps.split(",").filter(Boolean)) await visit(dep);
     ordered.push({ name, data });
   };
-  for (const m of NET_MODULES) await visit(m);
+  for (const m of names) await visit(m);
   return ordered;
 }
 
@@ -170,7 +190,8 @@ async function main() {
   assertStatic(busybox, busyboxPath);
   const applets = await busyboxApplets();
   const stage = Deno.makeTempDirSync({ prefix: "urunc-modules-" });
-  const modules = await netModules(kernel.modulesDir, stage);
+  const modules = await loadModules(kernel.modulesDir, stage, NET_MODULES);
+  const storageModules = await loadModules(kernel.modulesDir, stage, STORAGE_MODULES);
   Deno.removeSync(stage, { recursive: true });
 
   const enc = new TextEncoder();
@@ -184,29 +205,35 @@ async function main() {
     { kind: "symlink", path: "usr/bin", target: "../bin" },
     { kind: "symlink", path: "usr/sbin", target: "../bin" },
   ];
-  const initrd = cpioNewc([
-    ...bin,
-    ...["proc", "sys", "tmp", "etc", "root", "lib", "lib/modules"].map((path): Entry => ({
-      kind: "dir",
-      path,
-    })),
-    // The kernel opens /dev/console for init's stdio before init can mount devtmpfs.
-    { kind: "dir", path: "dev" },
-    { kind: "chardev", path: "dev/console", major: 5, minor: 1 },
-    { kind: "chardev", path: "dev/null", major: 1, minor: 3, mode: 0o666 },
-    ...modules.map((m): Entry => ({
-      kind: "file",
-      path: `lib/modules/${m.name}.ko`,
-      data: m.data,
-    })),
-    {
-      kind: "file",
-      path: "lib/modules/order",
-      data: enc.encode(modules.map((m) => `${m.name}.ko\n`).join("")),
-    },
-    { kind: "file", path: "init", data: initScript, mode: 0o755 },
-  ]);
+  const guestInitrd = (modules: { name: string; data: Uint8Array }[]) =>
+    cpioNewc([
+      ...bin,
+      ...["proc", "sys", "tmp", "etc", "root", "lib", "lib/modules"].map((path): Entry => ({
+        kind: "dir",
+        path,
+      })),
+      // The kernel opens /dev/console for init's stdio before init can mount devtmpfs.
+      { kind: "dir", path: "dev" },
+      { kind: "chardev", path: "dev/console", major: 5, minor: 1 },
+      { kind: "chardev", path: "dev/null", major: 1, minor: 3, mode: 0o666 },
+      ...modules.map((m): Entry => ({
+        kind: "file",
+        path: `lib/modules/${m.name}.ko`,
+        data: m.data,
+      })),
+      {
+        kind: "file",
+        path: "lib/modules/order",
+        data: enc.encode(modules.map((m) => `${m.name}.ko\n`).join("")),
+      },
+      { kind: "file", path: "init", data: initScript, mode: 0o755 },
+      // Named like urunit, so urunc gives it urunit's config (the >=0.7 contract).
+      { kind: "symlink", path: "urunit", target: "init" },
+    ]);
+  const initrd = guestInitrd(modules);
+  const storageInitrd = guestInitrd(storageModules);
   writeAtomic(`${build}/initrd`, initrd);
+  writeAtomic(`${build}/initrd-storage`, storageInitrd);
 
   // Flat object, every value base64, as the image builder bunny writes it.
   const uruncJson = JSON.stringify({
@@ -241,6 +268,31 @@ async function main() {
   writeAtomic(`${build}/urunc-test-image.docker.tar`, await dockerArchiveTar(testImage));
   writeAtomic(`${build}/busybox-image.docker.tar`, await dockerArchiveTar(busyboxImage));
 
+  // The storage tests' image: the guest's whole tree in the layer (what a 9p or block root
+  // switches into), the kernel and initrd (early userspace), and a file only this layer has.
+  writeAtomic(
+    `${build}/urunc-storage-image.tar`,
+    await ociLayoutTar({
+      ref: STORAGE_IMAGE_REF,
+      cmd: ["/urunit", "sh", "cat /" + IMAGE_LAYER_MARKER],
+      layer: [
+        // No usr/bin -> ../bin: the jail would then bind qemu under /bin, where it cannot
+        // find its firmware (reference/test-guest.md).
+        ...bin.filter((e) => !e.path.startsWith("usr")),
+        ...["proc", "sys", "dev", "etc", "root", "lib", "lib/modules", "data"].map((
+          path,
+        ): Entry => ({ kind: "dir", path })),
+        { kind: "dir", path: "tmp", mode: 0o1777 },
+        { kind: "file", path: "init", data: initScript, mode: 0o755 },
+        { kind: "symlink", path: "urunit", target: "init" },
+        { kind: "file", path: IMAGE_LAYER_MARKER, data: enc.encode("from-the-image-layer\n") },
+        { kind: "file", path: "kernel", data: vmlinux },
+        { kind: "file", path: "initrd", data: storageInitrd },
+        { kind: "file", path: "urunc.json", data: enc.encode(uruncJson) },
+      ],
+    }),
+  );
+
   let pause: Uint8Array;
   try {
     pause = Deno.readFileSync(`${build}/pause`);
@@ -265,6 +317,7 @@ async function main() {
       {
         kernelRelease: kernel.release,
         modules: modules.map((m) => m.name),
+        storageModules: storageModules.map((m) => m.name),
         testImage: TEST_IMAGE_REF,
         busyboxImage: BUSYBOX_IMAGE_REF,
         pauseImage: PAUSE_IMAGE_REF,

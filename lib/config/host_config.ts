@@ -12,6 +12,7 @@ import {
   MONITOR_KINDS,
   type MonitorHostConfig,
   type MonitorKind,
+  type SharedFsKind,
 } from "../plan/types.ts";
 
 export const DEFAULT_HOST_CONFIG_PATH = "/etc/urunc/config.toml";
@@ -52,6 +53,7 @@ export function defaultHostConfig(): HostConfig {
   return {
     defaults: { memoryMiB: DEFAULT_MEMORY_MIB, vcpus: DEFAULT_VCPUS },
     monitors,
+    storage: { sharedFs: "9p" },
     file: null,
   };
 }
@@ -115,7 +117,8 @@ export function parseHostConfig(doc: unknown, file: string): HostConfig {
   const cfg = defaultHostConfig();
   cfg.file = file;
   if (!isTable(doc)) fail(file, "(top level)", "expected a table");
-  checkKeys(file, "", doc, ["defaults", "monitors"]);
+  checkKeys(file, "", doc, ["defaults", "monitors", "storage"]);
+  if (doc.storage !== undefined) parseStorage(file, doc.storage, cfg);
   if (doc.defaults !== undefined) {
     const d = doc.defaults;
     if (!isTable(d)) fail(file, "defaults", `expected a table, got ${show(d)}`);
@@ -177,6 +180,28 @@ export function parseHostConfig(doc: unknown, file: string): HostConfig {
     }
   }
   return cfg;
+}
+
+const SHARED_FS = ["9p", "virtiofs"] as const;
+
+function parseStorage(file: string, st: unknown, cfg: HostConfig): void {
+  if (!isTable(st)) fail(file, "storage", `expected a table, got ${show(st)}`);
+  checkKeys(file, "storage.", st, ["shared_fs", "virtiofsd"]);
+  if (st.shared_fs !== undefined) {
+    if (!(SHARED_FS as readonly unknown[]).includes(st.shared_fs)) {
+      fail(file, "storage.shared_fs", `expected one of 9p, virtiofs, got ${show(st.shared_fs)}`);
+    }
+    cfg.storage.sharedFs = st.shared_fs as SharedFsKind;
+  }
+  if (st.virtiofsd !== undefined) {
+    if (typeof st.virtiofsd !== "string" || !st.virtiofsd.startsWith("/")) {
+      fail(file, "storage.virtiofsd", `expected an absolute path, got ${show(st.virtiofsd)}`);
+    }
+    cfg.storage.virtiofsd = st.virtiofsd;
+  }
+  if (cfg.storage.sharedFs === "virtiofs" && cfg.storage.virtiofsd === undefined) {
+    fail(file, "storage.virtiofsd", 'required when shared_fs = "virtiofs"');
+  }
 }
 
 /**

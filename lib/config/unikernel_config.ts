@@ -28,6 +28,7 @@ export const CONFIG_KEYS = [
   "initrd",
   "block",
   "blkMntPoint",
+  "mountRootfs",
   "useDMBlock",
 ] as const;
 type Key = typeof CONFIG_KEYS[number];
@@ -122,7 +123,7 @@ function checkEnum<T extends string>(
 
 /**
  * Merge annotations over urunc.json and validate. `env` supplies
- * USE_DEVMAPPER_AS_BLOCK, the default for an empty useDMBlock (else false).
+ * USE_DEVMAPPER_AS_BLOCK, the default when neither mountRootfs nor useDMBlock is set.
  */
 export function resolveUnikernelConfig(
   spec: OciSpec,
@@ -146,22 +147,28 @@ export function resolveUnikernelConfig(
       ? { text: a === undefined ? "" : decodeMetadataValue(a), source: "annotations" }
       : { text: j === undefined ? "" : decodeMetadataValue(j), source: "urunc.json" };
   }
-  // useDMBlock alone (e.g. set cluster-wide) does not make a unikernel container.
-  if (CONFIG_KEYS.every((k) => k === "useDMBlock" || values[k].text === "")) return null;
+  // mountRootfs/useDMBlock alone (e.g. set cluster-wide) does not make a unikernel container.
+  const flags: readonly Key[] = ["mountRootfs", "useDMBlock"];
+  if (CONFIG_KEYS.every((k) => flags.includes(k) || values[k].text === "")) return null;
 
-  const dm = values.useDMBlock;
-  let useDMBlock = false;
-  if (dm.text !== "") {
-    const b = goParseBool(dm.text);
+  // mountRootfs is the current name; useDMBlock (upstream ≤0.5) is still read when it is unset.
+  const boolOf = (key: Key): boolean | null => {
+    const v = values[key];
+    if (v.text === "") return null;
+    const b = goParseBool(v.text);
     if (b === null) {
       throw new UruncError(
-        `invalid ${describeSource("useDMBlock", dm, jsonPath)}: expected a boolean (${
+        `invalid ${describeSource(key, v, jsonPath)}: expected a boolean (${
           GO_BOOL_WORDS.join(", ")
-        }), got ${quote(dm.text)}`,
+        }), got ${quote(v.text)}`,
       );
     }
-    useDMBlock = b;
-  } else {
+    return b;
+  };
+  const current = boolOf("mountRootfs");
+  const old = boolOf("useDMBlock");
+  let mountRootfs = current ?? old ?? false;
+  if (current === null && old === null) {
     const fallback = env !== undefined ? env[DM_BLOCK_ENV] : Deno.env.get(DM_BLOCK_ENV);
     if (fallback !== undefined && fallback !== "") {
       const b = goParseBool(fallback);
@@ -172,7 +179,7 @@ export function resolveUnikernelConfig(
           }), got ${quote(fallback)}`,
         );
       }
-      useDMBlock = b;
+      mountRootfs = b;
     }
   }
 
@@ -191,7 +198,7 @@ export function resolveUnikernelConfig(
     initrd: checkPath("initrd", values.initrd, jsonPath, false),
     block: checkPath("block", values.block, jsonPath, false),
     blkMntPoint: values.blkMntPoint.text,
-    useDMBlock,
+    mountRootfs,
     source: values.unikernelType.source,
   };
 }

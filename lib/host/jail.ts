@@ -10,6 +10,7 @@ import type { JailPlan, PlanFile } from "../plan/types.ts";
 import type { Resource } from "../runtime/store.ts";
 import { secureJoin } from "./secure_join.ts";
 import { lockImageMounts, maskPaths, mountsBelow } from "./jail_restrict.ts";
+import { bindShares } from "./jail_shares.ts";
 
 export interface JailOptions {
   rootfs: string;
@@ -53,11 +54,19 @@ export function propagationFlags(value: string | undefined): number {
 export interface HostPaths {
   stat(
     path: string,
-  ): { isDirectory: boolean; isFile: boolean; rdev: number; mode: number; isChar: boolean } | null;
+  ): {
+    isDirectory: boolean;
+    isFile: boolean;
+    rdev: number;
+    mode: number;
+    isChar: boolean;
+    size?: number;
+  } | null;
   exists(path: string): boolean;
   mkdir(path: string): void;
   createFile(path: string): void;
-  writeFile(path: string, content: string, mode: number): void;
+  /** With `prefixFrom`, that file's bytes (NUL-padded to 4) come before `content`. */
+  writeFile(path: string, content: string, mode: number, prefixFrom?: string): void;
   /** The current /proc/self/mountinfo. */
   mountinfo(): string;
 }
@@ -72,6 +81,7 @@ export const realHostPaths: HostPaths = {
         rdev: st.rdev ?? 0,
         mode: st.mode ?? 0,
         isChar: st.isCharDevice ?? false,
+        size: st.size,
       };
     } catch (err) {
       if (err instanceof Deno.errors.NotFound) return null;
@@ -92,8 +102,17 @@ export const realHostPaths: HostPaths = {
   createFile(path) {
     Deno.writeFileSync(path, new Uint8Array(), { mode: 0o644, createNew: true });
   },
-  writeFile(path, content, mode) {
-    Deno.writeTextFileSync(path, content, { mode });
+  writeFile(path, content, mode, prefixFrom) {
+    if (prefixFrom === undefined) return Deno.writeTextFileSync(path, content, { mode });
+    const prefix = Deno.readFileSync(prefixFrom);
+    const f = Deno.openSync(path, { write: true, create: true, truncate: true, mode });
+    try {
+      f.writeSync(prefix);
+      f.writeSync(new Uint8Array((4 - (prefix.length % 4)) % 4));
+      f.writeSync(new TextEncoder().encode(content));
+    } finally {
+      f.close();
+    }
   },
   mountinfo() {
     return Deno.readTextFileSync("/proc/self/mountinfo");
@@ -146,7 +165,21 @@ export function applyJail(
   }
 
   ensureMountPoint(host, root, tmp, "dir", opts.record);
-  sys.mount("tmpfs", tmp, "tmpfs", MS.NOSUID | MS.NODEV | MS.STRICTATIME, "mode=1777,size=65536k");
+  sys.mount(
+    "tmpfs",
+    tmp,
+    "tmpfs",
+    MS.NOSUID | MS.NODEV | MS.STRICTATIME,
+    `mode=1777,size=${tmpSizeKiB(jail, opts.files, root, host)}k`,
+  );
+  // Storage (lib/host/jail_shares.ts): directories shared with the guest, on this /tmp.
+  bindShares(sys, root, tmp, jail.shares, (p) => mkdirUnder(host, tmp, p));
+  if (jail.proc) {
+    const proc = secureJoin(root, "/proc");
+    ensureMountPoint(host, root, proc, "dir", opts.record);
+    const ro = MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC;
+    sys.mount("proc", proc, "proc", ro, null);
+  }
 
   // The tmpfs /dev and /tmp come first: a bind made before them under /tmp (a
   // monitor installed there, say) would be hidden by them.
@@ -178,7 +211,9 @@ export function applyJail(
         `monitor file ${f.path} must live under /tmp (the jail's private tmpfs)`,
       );
     }
-    host.writeFile(target, f.content, f.mode);
+    mkdirUnder(host, tmp, dirname(target));
+    const prefix = f.prefixFrom === undefined ? undefined : secureJoin(root, f.prefixFrom);
+    host.writeFile(target, f.content, f.mode, prefix);
     sys.chown(target, opts.uid, opts.gid);
   }
 
@@ -197,6 +232,27 @@ export function applyJail(
   sys.pivotRoot(".", ".");
   sys.umount(".", MNT_DETACH);
   sys.chdir("/");
+}
+
+/** The jail's /tmp: 64 MiB, plus what the plan asks for and the files built there. */
+function tmpSizeKiB(jail: JailPlan, files: PlanFile[], root: string, host: HostPaths): number {
+  let kib = 65536 + jail.tmpExtraMiB * 1024;
+  for (const f of files) {
+    if (f.prefixFrom === undefined) continue;
+    const st = host.stat(secureJoin(root, f.prefixFrom));
+    if (st === null || !st.isFile) {
+      throw new UruncError(`${f.prefixFrom} in the rootfs is not a regular file`);
+    }
+    kib += Math.ceil((st.size ?? 0) / 1024) + 1;
+  }
+  return kib;
+}
+
+/** mkdir -p below `base` (a tmpfs of ours: nothing to record). */
+function mkdirUnder(host: HostPaths, base: string, path: string): void {
+  const missing: string[] = [];
+  for (let p = path; p.length > base.length && !host.exists(p); p = dirname(p)) missing.unshift(p);
+  for (const p of missing) host.mkdir(p);
 }
 
 /** Create a missing mount point (and missing parents) under root, recording each. */

@@ -5,6 +5,8 @@
 
 import { resolve } from "../path.ts";
 import { isExecutableFile, lookPath } from "./look_path.ts";
+import { parseMountinfo } from "./mountinfo.ts";
+import { probeStorage, type SpecMount } from "./storage_probe.ts";
 import { MONITORS } from "../plan/monitors/registry.ts";
 import {
   type Arch,
@@ -31,41 +33,27 @@ export function kvmUsable(): boolean {
   }
 }
 
-/** Undo mountinfo's octal escapes (\040 space, \011 tab, \012 newline, \134 backslash). */
-export function unescapeMountinfo(s: string): string {
-  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-}
+export { unescapeMountinfo } from "./mountinfo.ts";
 
 /**
  * The mount at exactly `mountpoint` in /proc/self/mountinfo text; the last
  * matching line wins, as a later mount covers an earlier one.
  */
 export function findMount(mountinfo: string, mountpoint: string): RootfsMount | null {
-  let found: RootfsMount | null = null;
-  for (const line of mountinfo.split("\n")) {
-    const sep = line.indexOf(" - ");
-    if (sep < 0) continue;
-    const pre = line.slice(0, sep).split(" ");
-    const post = line.slice(sep + 3).split(" ");
-    if (pre.length < 5 || post.length < 2) continue;
-    const mp = unescapeMountinfo(pre[4]);
-    if (mp !== mountpoint) continue;
-    found = {
-      mountpoint: mp,
-      fstype: unescapeMountinfo(post[0]),
-      device: unescapeMountinfo(post[1]),
-    };
+  const e = parseMountinfo(mountinfo).filter((m) => m.mountpoint === mountpoint).at(-1);
+  return e === undefined ? null : { mountpoint, fstype: e.fstype, device: e.source };
+}
+
+function readMountinfo(): string {
+  try {
+    return Deno.readTextFileSync("/proc/self/mountinfo");
+  } catch {
+    return "";
   }
-  return found;
 }
 
 function rootfsMount(rootfs: string): RootfsMount | null {
-  let text: string;
-  try {
-    text = Deno.readTextFileSync("/proc/self/mountinfo");
-  } catch {
-    return null;
-  }
+  const text = readMountinfo();
   const m = findMount(text, resolve(rootfs));
   if (m === null) return null;
   let isBlockDevice = false;
@@ -79,7 +67,10 @@ function rootfsMount(rootfs: string): RootfsMount | null {
   return { ...m, isBlockDevice };
 }
 
-export function probeHostFacts(host: HostConfig, opts: { rootfs: string }): HostFacts {
+export function probeHostFacts(
+  host: HostConfig,
+  opts: { rootfs: string; mounts?: readonly SpecMount[] },
+): HostFacts {
   const arch = hostArch();
   const pathEnv = Deno.env.get("PATH") ?? FALLBACK_PATH;
   const monitorPaths: Partial<Record<MonitorKind, string>> = {};
@@ -98,5 +89,6 @@ export function probeHostFacts(host: HostConfig, opts: { rootfs: string }): Host
     monitorPaths,
     network: null,
     rootfsMount: rootfsMount(opts.rootfs),
+    ...(opts.mounts && opts.mounts.length > 0 ? probeStorage(opts.mounts, readMountinfo()) : {}),
   };
 }

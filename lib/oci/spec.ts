@@ -68,6 +68,12 @@ const specSchema = z.looseObject({
     oomScoreAdj: z.number().int().min(-1000).max(1000).nullable().optional(),
   }),
   hostname: z.string().optional(),
+  mounts: z.array(z.looseObject({
+    destination: z.string().min(1),
+    type: z.string().optional(),
+    source: z.string().optional(),
+    options: z.array(z.string()).optional(),
+  })).optional(),
   hooks: z.looseObject(
     Object.fromEntries(HOOK_KINDS.map((k) => [k, z.array(hook).optional()])) as Record<
       HookKind,

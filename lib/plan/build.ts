@@ -9,6 +9,7 @@ import type { MonitorModule } from "./monitors/monitor.ts";
 import { guestNetwork, networkRequest } from "./network.ts";
 import { guestResources } from "./resources.ts";
 import { planStorage } from "./storage.ts";
+import { urunitFiles } from "./urunit_files.ts";
 import { UNIKERNELS } from "./unikernels/registry.ts";
 import type { UnikernelModule } from "./unikernels/unikernel.ts";
 import type { HostConfig, HostFacts, LaunchPlan, PlanInput } from "./types.ts";
@@ -89,7 +90,7 @@ export function buildPlan(input: PlanInput): LaunchPlan {
 
   const path = monitorPath(m, host, facts);
   const kvm = usesKvm(m, host, facts);
-  const st = planStorage(config, u, facts.rootfsMount);
+  const st = planStorage(config, u, m, spec, host, facts);
   warnings.push(...st.warnings);
 
   let network: LaunchPlan["network"] = null;
@@ -105,16 +106,24 @@ export function buildPlan(input: PlanInput): LaunchPlan {
     env: spec.env,
     network: network?.guest ?? null,
     rootfs: st.storage.rootfs,
+    initrd: st.initrd !== null,
+    volumes: st.storage.volumes,
+    uid: spec.uid,
+    gid: spec.gid,
+    cwd: spec.cwd,
+    dns: facts.dns ?? [],
+    monitor: m.kind,
     version: config.unikernelVersion,
     arch: facts.arch,
   });
   warnings.push(...guest.warnings);
+  const urunit = urunitFiles(guest.urunitConfig, st.initrd);
 
   const blockPath = st.storage.block?.path ?? null;
   const built = m.build({
     arch: facts.arch,
     kernel: config.binary,
-    initrd: st.initrd,
+    initrd: urunit.initrd,
     block: blockPath,
     cmdline: guest.cmdline,
     memoryMiB: res.memoryMiB,
@@ -124,6 +133,8 @@ export function buildPlan(input: PlanInput): LaunchPlan {
     usesKvm: kvm,
     extraArgs: host.monitors[m.kind].extraArgs,
     unikernel: u,
+    storage: st.storage,
+    helpers: st.storage.helpers,
   });
   warnings.push(...built.warnings);
 
@@ -134,14 +145,14 @@ export function buildPlan(input: PlanInput): LaunchPlan {
       path,
       argv: [path, ...built.args],
       env: [...MONITOR_ENV],
-      files: built.files,
+      files: [...urunit.files, ...built.files],
       seccomp: built.seccomp,
       usesKvm: kvm,
     },
     guest: {
       cmdline: built.cmdline,
       kernel: config.binary,
-      initrd: st.initrd,
+      initrd: urunit.initrd,
       block: blockPath,
       memoryMiB: res.memoryMiB,
       vcpus,
@@ -151,7 +162,8 @@ export function buildPlan(input: PlanInput): LaunchPlan {
       monitorPath: path,
       usesKvm: kvm,
       networked: network !== null,
-      blockDevice: st.storage.devmapper?.device ?? null,
+      storage: st.storage,
+      memoryMiB: res.memoryMiB,
     }),
     network,
     storage: st.storage,

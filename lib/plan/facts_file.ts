@@ -35,6 +35,17 @@ const factsSchema = z.strictObject({
   }),
   network: network.nullable().optional(),
   rootfsMount: rootfsMount.nullable().optional(),
+  mountSources: z.record(
+    z.string(),
+    z.discriminatedUnion("kind", [
+      z.strictObject({ kind: z.literal("dir") }),
+      z.strictObject({ kind: z.literal("file") }),
+      z.strictObject({ kind: z.literal("block"), device: z.string(), fstype: z.string() }),
+      z.strictObject({ kind: z.literal("missing") }),
+      z.strictObject({ kind: z.literal("other") }),
+    ]),
+  ).optional(),
+  dns: z.array(z.string()).optional(),
 });
 
 /** Parse and validate a facts file's text; errors name the file and field. */
@@ -60,5 +71,7 @@ export function parseFacts(text: string, file: string): HostFacts {
     ),
     network: f.network ?? null,
     rootfsMount: f.rootfsMount ?? null,
+    ...(f.mountSources ? { mountSources: f.mountSources } : {}),
+    ...(f.dns ? { dns: f.dns } : {}),
   };
 }

@@ -2,7 +2,7 @@
 // pivot_root): its binary, the host libraries it links against (read-only), qemu's
 // firmware, and the few device nodes it opens.
 
-import type { JailBind, JailPlan, MonitorKind } from "./types.ts";
+import type { JailBind, JailPlan, JailShare, MonitorKind, StoragePlan } from "./types.ts";
 
 const LIB_DIRS = ["/lib", "/lib64", "/usr/lib", "/usr/lib64"];
 const QEMU_DATA_DIRS = ["/usr/share/qemu", "/usr/share/seabios", "/usr/lib/ipxe/qemu"];
@@ -12,8 +12,13 @@ export interface JailInput {
   monitorPath: string;
   usesKvm: boolean;
   networked: boolean;
-  /** The devmapper device passed to the guest, if any. */
-  blockDevice: string | null;
+  storage: StoragePlan;
+  memoryMiB: number;
+}
+
+/** tmpfs /tmp headroom (MiB) for virtiofs, whose guest RAM is a file there. */
+function tmpExtraMiB(j: JailInput): number {
+  return j.storage.helpers.length > 0 ? j.memoryMiB : 0;
 }
 
 export function jailPlan(j: JailInput): JailPlan {
@@ -26,6 +31,19 @@ export function jailPlan(j: JailInput): JailPlan {
   const devices = ["/dev/null", "/dev/urandom"];
   if (j.usesKvm) devices.push("/dev/kvm");
   if (j.networked) devices.push("/dev/net/tun");
-  if (j.blockDevice !== null) devices.push(j.blockDevice);
-  return { binds, devices };
+  const st = j.storage;
+  if (st.devmapper !== null) devices.push(st.devmapper.device);
+  const shares: JailShare[] = [];
+  if (st.shared !== null) {
+    shares.push({ source: null, target: st.shared.jailPath, readonly: st.shared.readonly });
+  }
+  for (const v of st.volumes) {
+    if (v.kind === "disk") devices.push(v.device);
+    else shares.push({ source: v.source, target: v.jailPath, readonly: v.readonly });
+  }
+  for (const h of st.helpers) {
+    if (!binds.some((b) => b.path === h.argv[0])) binds.push({ path: h.argv[0], optional: false });
+  }
+  const proc = j.kind === "qemu" && shares.length > 0;
+  return { binds, devices, shares, proc, tmpExtraMiB: tmpExtraMiB(j) };
 }

@@ -56,16 +56,7 @@ export function planToText(plan: LaunchPlan): string {
       ? "network: none"
       : `network: ${n.mode}, tap ${n.tap}, guest ${n.guest.ip}/${n.guest.prefix} gateway ${n.guest.gateway} mac ${n.guest.mac}`,
   );
-  const st = plan.storage;
-  lines.push(
-    `storage: rootfs ${st.rootfs}` +
-      (st.block ? `, block ${st.block.path} (${st.block.source})` : "") +
-      (st.devmapper
-        ? `, devmapper ${st.devmapper.device} (${st.devmapper.fstype}) keeping ${
-          st.devmapper.keep.join(" ")
-        }`
-        : ""),
-  );
+  lines.push(...storageLines(plan));
   lines.push(
     `seccomp: ${
       m.seccomp
@@ -77,4 +68,29 @@ export function planToText(plan: LaunchPlan): string {
   );
   if (plan.warnings.length > 0) lines.push("", "warnings:", ...plan.warnings.map((w) => `  ${w}`));
   return lines.join("\n") + "\n";
+}
+
+/** The storage decisions: how the rootfs reaches the guest, and each volume. */
+export function storageLines(plan: LaunchPlan): string[] {
+  const st = plan.storage;
+  const out = [
+    `storage: rootfs ${st.rootfs}` +
+    (st.block ? `, block ${st.block.path} (${st.block.source})` : "") +
+    (st.devmapper
+      ? `, pass-through of ${st.devmapper.device} (${st.devmapper.fstype}) keeping ${
+        st.devmapper.keep.join(" ")
+      }`
+      : "") +
+    (st.shared ? `, shared as tag fs0 from ${st.shared.jailPath}` : ""),
+  ];
+  for (const v of st.volumes) {
+    const ro = v.readonly ? " (read-only)" : "";
+    out.push(
+      v.kind === "share"
+        ? `volume ${v.destination}: ${v.fs} tag ${v.id} from ${v.source}${ro}`
+        : `volume ${v.destination}: disk ${v.id} ${v.device} (${v.fstype}, unmounted from ${v.source})${ro}`,
+    );
+  }
+  for (const h of st.helpers) out.push(`helper ${h.name}: ${h.argv.map(shellQuote).join(" ")}`);
+  return out;
 }

@@ -21,5 +21,16 @@ export function toPlanSpec(spec: OciSpec): PlanSpec {
     cpuPeriod: res?.cpu?.period ?? null,
     seccomp: spec.linux?.seccomp !== undefined && spec.linux?.seccomp !== null,
     annotations,
+    mounts: (spec.mounts ?? []).map((m) => ({
+      destination: m.destination,
+      type: m.type ?? "",
+      source: m.source ?? "",
+      options: m.options ?? [],
+    })),
+    uid: spec.process.user.uid,
+    gid: spec.process.user.gid,
+    cwd: spec.process.cwd,
+    readonlyRootfs: spec.root.readonly === true,
+    ownPidNamespace: (spec.linux?.namespaces ?? []).some((n) => n.type === "pid" && !n.path),
   };
 }

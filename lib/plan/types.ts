@@ -21,7 +21,8 @@ export interface UnikernelConfig {
   initrd: string;
   block: string;
   blkMntPoint: string;
-  useDMBlock: boolean;
+  /** mountRootfs (useDMBlock is its old name): give the container's own rootfs to the guest. */
+  mountRootfs: boolean;
   /** Where the configuration came from, for error messages. */
   source: "annotations" | "urunc.json";
 }
@@ -54,6 +55,27 @@ export interface HostFacts {
   monitorPaths: Partial<Record<MonitorKind, string>>;
   network: NetworkInfo | null;
   rootfsMount: RootfsMount | null;
+  /** What each bind-mount source in spec.mounts is on this host (keyed by source path). */
+  mountSources?: Record<string, MountSource>;
+  /** Nameservers of the container's resolv.conf (the spec mount at /etc/resolv.conf). */
+  dns?: string[];
+}
+
+/** A spec.mounts source as the host sees it. */
+export type MountSource =
+  | { kind: "dir" }
+  | { kind: "file" }
+  /** The source is the mount point of a block-device filesystem (a disk or loop device). */
+  | { kind: "block"; device: string; fstype: string }
+  | { kind: "missing" }
+  | { kind: "other" };
+
+/** One entry of spec.mounts, as the plan reads it. */
+export interface PlanMount {
+  destination: string;
+  type: string;
+  source: string;
+  options: string[];
 }
 
 /** The parts of the OCI spec the plan reads. */
@@ -69,6 +91,15 @@ export interface PlanSpec {
   seccomp: boolean;
   /** Spec annotations other than the urunc keys (e.g. the Knative container name). */
   annotations: Record<string, string>;
+  /** spec.mounts (volumes, /proc, /dev/shm, resolv.conf...). */
+  mounts: PlanMount[];
+  uid: number;
+  gid: number;
+  cwd: string;
+  /** root.readonly */
+  readonlyRootfs: boolean;
+  /** A PID namespace of the container's own (helpers such as virtiofsd die with the monitor). */
+  ownPidNamespace: boolean;
 }
 
 export interface PlanInput {
@@ -91,10 +122,14 @@ export interface MonitorHostConfig {
   seccompAllow?: string[];
 }
 
+export type SharedFsKind = "9p" | "virtiofs";
+
 /** /etc/urunc/config.toml after validation, with defaults filled in. */
 export interface HostConfig {
   defaults: { memoryMiB: number; vcpus: number };
   monitors: Record<MonitorKind, MonitorHostConfig>;
+  /** [storage]: the shared filesystem preferred for rootfs and volumes, and virtiofsd's path. */
+  storage: { sharedFs: SharedFsKind; virtiofsd?: string };
   /** The file it came from, or null when built from defaults. */
   file: string | null;
 }
@@ -104,6 +139,11 @@ export interface PlanFile {
   path: string;
   content: string;
   mode: number;
+  /**
+   * A file inside the rootfs whose bytes come first (NUL-padded to 4 bytes), e.g. an initrd
+   * that `content` (a cpio archive) extends.
+   */
+  prefixFrom?: string;
 }
 
 /** A host path bind-mounted read-only at the same path inside the monitor jail. */
@@ -113,10 +153,23 @@ export interface JailBind {
   optional: boolean;
 }
 
+/** A host directory bind-mounted at `target` on the jail's private /tmp (shared with the guest). */
+export interface JailShare {
+  /** null: the container rootfs itself (a non-recursive bind: none of the jail's own mounts). */
+  source: string | null;
+  target: string;
+  readonly: boolean;
+}
+
 export interface JailPlan {
   binds: JailBind[];
   /** Device nodes copied from the host into the jail's tmpfs /dev. */
   devices: string[];
+  shares: JailShare[];
+  /** A read-only /proc: qemu's 9p server changes modes through /proc/self/fd. */
+  proc: boolean;
+  /** Extra room on the jail's /tmp (virtiofs puts the guest's RAM there). */
+  tmpExtraMiB: number;
 }
 
 export interface NetworkPlan {
@@ -135,18 +188,58 @@ export interface GuestNetwork {
   mac: string;
 }
 
-/** How the guest gets its root filesystem: the last applicable rule wins (block over initrd). */
-export type RootfsKind = "initrd" | "block" | "none";
+/**
+ * How the guest gets its root filesystem. The container rootfs (block pass-through or a
+ * shared filesystem) and the block annotation win over an initrd, which is still passed
+ * and then serves as the guest's early userspace.
+ */
+export type RootfsKind = "initrd" | "block" | "9p" | "virtiofs" | "none";
+
+/** A volume (spec.mounts entry) given to the guest. */
+export type VolumePlan =
+  /** A host directory shared through 9p/virtiofs under tag `id`, mounted by the guest's init. */
+  | {
+    kind: "share";
+    id: string;
+    fs: SharedFsKind;
+    source: string;
+    destination: string;
+    readonly: boolean;
+    /** Where the jail sees it (a bind on its private /tmp). */
+    jailPath: string;
+  }
+  /** A block-device filesystem mounted at `source` on the host: unmounted there, attached as a disk. */
+  | {
+    kind: "disk";
+    id: string;
+    source: string;
+    device: string;
+    fstype: string;
+    destination: string;
+    readonly: boolean;
+  };
+
+/** A process the monitor needs beside it (virtiofsd), started in the jail before execve. */
+export interface HelperProcess {
+  name: string;
+  argv: string[];
+  /** The socket the helper creates and the monitor connects to. */
+  socket: string;
+}
 
 export interface StoragePlan {
   rootfs: RootfsKind;
   /** The block device/image given to the monitor, and where it came from. */
   block: { path: string; source: "annotation" | "devmapper" } | null;
   /**
-   * Devmapper pass-through: the host layer copies `keep` (paths inside the rootfs:
-   * kernel, initrd) out of the snapshot, unmounts it and hands `device` to the monitor.
+   * Block pass-through (devmapper style): the host layer copies `keep` (paths inside the
+   * rootfs: kernel, initrd) out of the rootfs, unmounts it and hands `device` to the monitor.
    */
   devmapper: { device: string; fstype: string; keep: string[] } | null;
+  /** The rootfs shared as tag fs0, seen by the monitor at `jailPath`. */
+  shared: { fs: SharedFsKind; jailPath: string; readonly: boolean } | null;
+  volumes: VolumePlan[];
+  helpers: HelperProcess[];
 }
 
 export interface LaunchPlan {

@@ -14,9 +14,10 @@ import { resolveUnikernelConfig } from "../config/unikernel_config.ts";
 import { checkGuestFiles } from "../config/guest_files.ts";
 import { validateContainerId } from "./container_id.ts";
 import { namespacesFromSpec, namespacesOfProcess, spawnInNamespaces } from "./namespaces.ts";
-import { preflightPlan } from "./plan_inputs.ts";
 import { monitorPrivileges } from "./privilege_inputs.ts";
 import { toPrivilegeRecord } from "../plan/privilege_record.ts";
+import { planWithNetwork, preflightPlan } from "./plan_inputs.ts";
+import { handOverStorage } from "./storage_setup.ts";
 import { execRunc, sandboxMarker } from "./runc.ts";
 import { selfCommand } from "./self_exec.ts";
 import { runLifecycleHooks } from "./hooks.ts";
@@ -116,6 +117,12 @@ export async function createContainer(
     faultPoint("create:after-dir");
     saveState(dir, state);
     faultPoint("create:after-state");
+    // Block devices for the guest leave the host's mount table before the child copies it.
+    handOverStorage(sys, planWithNetwork(planInputs, null), {
+      rootfs,
+      dir,
+      record: (r) => appendLedger(dir, r),
+    });
     sys.mkfifo(join(dir, EXEC_FIFO), 0o600);
     child = spawnInit(sys, spec, state, opts);
     faultPoint("create:after-spawn");

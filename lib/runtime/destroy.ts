@@ -11,6 +11,7 @@ import { runLifecycleHooks } from "./hooks.ts";
 import { signalOurProcess } from "./signal.ts";
 import { type ContainerState, readLedger, type Resource } from "./store.ts";
 import { cleanupNetResources } from "./net_cleanup.ts";
+import { undoHandOver } from "../host/block_handover.ts";
 
 export interface DestroyTarget {
   /** null: state.json is damaged; only what the ledger proves is ours is undone. */
@@ -92,6 +93,10 @@ export async function destroyContainer(
       if (r.kind === "path") {
         const p = removeCreatedPath(r.path, r.type);
         if (p) log.warn(p);
+      } else if (r.kind === "unmount" || r.kind === "loop-autoclear") {
+        // Storage handed to the guest (lib/host/block_handover.ts): back to the host.
+        const p = undoHandOver(sys, r);
+        if (p) problems.push(p);
       }
     }
   } finally {

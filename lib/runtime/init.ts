@@ -172,17 +172,26 @@ async function becomeMonitor(
   isolateMounts(sys, spec.linux?.rootfsPropagation);
   await runLifecycleHooks("startContainer", state.hooks, state, log);
 
+  // Block pass-through: the jail is a tmpfs with the kept kernel/initrd (mount points on it vanish with it).
+  // virtiofs only; imported before pivot_root (a module load there would touch the jail).
+  const helpers = plan.storage.helpers.length > 0 ? await import("./storage_helpers.ts") : null;
+  const ownRoot = plan.storage.devmapper !== null &&
+    (await import("./storage_setup.ts")).rootfsForHandedOverDevice(sys, plan, {
+      rootfs: state.rootfs,
+      dir,
+    });
   applyJail(sys, plan.jail, {
     rootfs: state.rootfs,
     uid: user.uid,
     gid: user.gid,
     files: plan.monitor.files,
-    record: (r) => appendLedger(dir, r),
+    record: (r) => ownRoot && r.kind === "path" ? undefined : appendLedger(dir, r),
     maskedPaths: spec.linux?.maskedPaths ?? [],
     readonlyPaths: spec.linux?.readonlyPaths ?? [],
     readonlyRoot: spec.root.readonly === true,
   });
   faultPoint("init:after-jail");
+  if (helpers !== null) await helpers.startHelpers(sys, log, plan.storage.helpers, user);
   sys.closeFromOnExec(3);
   const filters = dropPrivileges(
     sys,

@@ -12,7 +12,6 @@ import type {
   UnikernelConfig,
 } from "../plan/types.ts";
 import type { OciSpec } from "../oci/spec.ts";
-import { UruncError } from "../errors.ts";
 import { StaticNetworkUnsupportedError } from "../host/network/errors.ts";
 import { networkRequest } from "../plan/network.ts";
 
@@ -28,7 +27,8 @@ export async function gatherPlanInputs(
 ): Promise<PlanInput> {
   const { loadHostConfig } = await import("../config/host_config.ts");
   const host = await loadHostConfig(configPath, configPath !== null);
-  const facts = given ?? (await import("../host/probe.ts")).probeHostFacts(host, { rootfs });
+  const facts = given ??
+    (await import("../host/probe.ts")).probeHostFacts(host, { rootfs, mounts: spec.mounts ?? [] });
   return { containerId: id, spec: toPlanSpec(spec), config, host, facts };
 }
 
@@ -37,15 +37,8 @@ export function planWithNetwork(inputs: PlanInput, network: NetworkInfo | null):
 }
 
 /** What a plan allows but this runtime cannot do yet: refused by create, not only at start. */
-export function refuseUnimplemented(inputs: PlanInput, plan: LaunchPlan): void {
+export function refuseUnimplemented(inputs: PlanInput, _plan: LaunchPlan): void {
   if (networkRequest(inputs.spec).mode === "static") throw new StaticNetworkUnsupportedError();
-  if (plan.storage.devmapper) {
-    // Handing the snapshot device to the guest needs it unmounted on the host
-    // first, or host and guest write one filesystem at once.
-    throw new UruncError(
-      `container ${inputs.containerId}: devmapper rootfs pass-through (useDMBlock) is not supported yet; use an initrd or the block annotation`,
-    );
-  }
 }
 
 /**

@@ -31,7 +31,20 @@ export type Resource =
   /** A network object inside the container's network namespace. */
   | { kind: "net"; netnsPath: string | null; resource: Record<string, unknown> }
   /** A cgroup directory; `existed`: mkdir found it there (someone else's, kept). */
-  | { kind: "cgroup"; dir: string; existed?: boolean };
+  | { kind: "cgroup"; dir: string; existed?: boolean }
+  /** A host filesystem urunc unmounted to hand its block device to the guest; delete remounts it. */
+  | {
+    kind: "unmount";
+    target: string;
+    device: string;
+    /** major:minor of the device, to recognise the mount when it is back. */
+    devno: string;
+    fstype: string;
+    flags: number;
+    data: string;
+  }
+  /** A loop device whose autoclear flag urunc cleared; delete sets it again. */
+  | { kind: "loop-autoclear"; device: string };
 
 export interface NamespaceRecord {
   type: string;

@@ -40,13 +40,14 @@ MASK
 # The kernel's CONFIG_IP_PNP is off, so ip= is ours to apply. virtio drivers are modules.
 setup_net() {
   # ip=<client>:<server>:<gw>:<mask>:<hostname>:<device>:<autoconf>
-  IFS=: read -r ipaddr _ gw mask host dev _ <<CONF
+  IFS=: read -r ipaddr _ gw mask host dev _ dns0 dns1 <<CONF
 $1
 CONF
+  for d in $dns0 $dns1; do
+    echo "nameserver $d" >>/etc/resolv.conf
+    say "dns $d"
+  done
   dev=${dev:-eth0}
-  while read -r mod; do
-    insmod "/lib/modules/$mod" || say "insmod $mod failed"
-  done </lib/modules/order
   i=0
   while [ ! -e "/sys/class/net/$dev" ] && [ $i -lt 100 ]; do
     usleep 50000
@@ -62,9 +63,105 @@ CONF
   fi
 }
 
+# The modules (net, disks, 9p, ext4, in dependency order) cost seconds under TCG: loaded only
+# for a network, another root or urunit's config; after switch_root they are loaded already.
+case " $CMDLINE " in
+  *" ip="* | *" URUNIT_CONFIG="* | *" root=/dev/vda "* | *" root=fs0 "*)
+    if [ -f /lib/modules/order ]; then
+      while read -r mod; do
+        insmod "/lib/modules/$mod" 2>/dev/null
+      done </lib/modules/order
+    fi
+    ;;
+esac
+
+ROOT="" ROOTFSTYPE="" ROOTFLAGS="" INIT=""
 for word in $CMDLINE; do
-  case $word in ip=*) setup_net "${word#ip=}" ;; esac
+  case $word in
+    ip=*) setup_net "${word#ip=}" ;;
+    root=*) ROOT=${word#root=} ;;
+    rootfstype=*) ROOTFSTYPE=${word#rootfstype=} ;;
+    rootflags=*) ROOTFLAGS=${word#rootflags=} ;;
+    init=*) INIT=${word#init=} ;;
+    --) break ;;
+  esac
 done
+
+# urunit's config (upstream urunc >= 0.7): env (UES..UEE), UID/GID/WD (UCS..UCE), block
+# volumes by virtio serial (UBS..UBE) and, urunc's addition, shared directories (UFS..UFE).
+# $1: prefix for mount points (the new root before switch_root).
+apply_urunit_config() {
+  [ -n "$URUNIT_CONFIG" ] && [ -r "$URUNIT_CONFIG" ] || return 0
+  say "urunit config $URUNIT_CONFIG"
+  sect="" id="" mp="" fs=""
+  while IFS= read -r line; do
+    case $line in
+      UES | UCS | UBS | UFS) sect=$line; continue ;;
+      UEE | UCE | UBE | UFE) sect=""; continue ;;
+    esac
+    case $sect in
+      UES) export "$line" ;;
+      UCS) case $line in
+          UID:*) export URUNIT_UID=${line#UID:} ;;
+          GID:*) export URUNIT_GID=${line#GID:} ;;
+          WD:*) export URUNIT_WD=${line#WD:} ;;
+        esac ;;
+      UBS) case $line in
+          ID:*) id=${line#ID:} ;;
+          MP:*) mp=${line#MP:}
+            dev=""
+            i=0
+            while [ -z "$dev" ] && [ $i -lt 100 ]; do
+              for s in /sys/block/vd*/serial; do
+                [ -r "$s" ] && [ "$(cat "$s")" = "$id" ] && dev=/dev/$(basename "$(dirname "$s")")
+              done
+              [ -z "$dev" ] && usleep 50000
+              i=$((i + 1))
+            done
+            mkdir -p "$1$mp"
+            if [ -n "$dev" ] && { mount -t ext4 "$dev" "$1$mp" 2>/dev/null || mount -t ext4 -o ro "$dev" "$1$mp"; }; then
+              say "disk $id $dev on $mp"
+            else
+              say "disk-error $id not mounted on $mp"
+            fi ;;
+        esac ;;
+      UFS) case $line in
+          ID:*) id=${line#ID:} ;;
+          MP:*) mp=${line#MP:} ;;
+          FS:*) fs=${line#FS:} ;;
+          RO:*) ro=""
+            [ "${line#RO:}" = 1 ] && ro=",ro"
+            mkdir -p "$1$mp"
+            if mount -t "$fs" -o "trans=virtio,version=9p2000.L$ro" "$id" "$1$mp"; then
+              say "share $id on $mp${ro:+ read-only}"
+            else
+              say "share-error $id not mounted on $mp"
+            fi ;;
+        esac ;;
+    esac
+  done <"$URUNIT_CONFIG"
+}
+
+# Early userspace: the initrd beside a block or shared root mounts it and hands over.
+if [ -n "$ROOT" ] && [ "$ROOT" != /dev/ram0 ] && grep -q '^rootfs / ' /proc/mounts; then
+  mkdir -p /newroot
+  case $ROOTFSTYPE in
+    9p | virtiofs) mount -t "$ROOTFSTYPE" -o "${ROOTFLAGS:-rw}" "$ROOT" /newroot ;;
+    *)
+      i=0
+      while [ ! -b "$ROOT" ] && [ $i -lt 100 ]; do usleep 50000; i=$((i + 1)); done
+      mount -t "${ROOTFSTYPE:-ext4}" "$ROOT" /newroot
+      ;;
+  esac || { say "root-error $ROOT not mounted"; bye; }
+  say "root $ROOT ($(grep ' /newroot ' /proc/mounts | cut -d' ' -f3)) init $INIT"
+  apply_urunit_config /newroot
+  unset URUNIT_CONFIG
+  cp /etc/resolv.conf /newroot/etc/resolv.conf 2>/dev/null
+  umount /proc /sys /dev 2>/dev/null
+  exec switch_root /newroot "${INIT:-/init}" "$@"
+fi
+apply_urunit_config ""
+[ -n "$URUNIT_WD" ] && cd "$URUNIT_WD"
 
 # urunc wraps an argument containing spaces in single quotes (the urunit convention) and the
 # kernel splits on spaces regardless: re-join 'two words' into one argument, as urunit does.
@@ -138,6 +235,12 @@ case $1 in
       say "tick $n"
       sleep 1
     done
+    ;;
+  sh)
+    # One shell script; every output line is tagged, then the exit status.
+    sh -c "$2" 2>&1 | while IFS= read -r line; do say "out $line"; done
+    say "ids uid=${URUNIT_UID:-} gid=${URUNIT_GID:-} wd=$(pwd)"
+    bye
     ;;
   *)
     say "unknown command: $1"

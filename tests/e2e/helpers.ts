@@ -1,6 +1,12 @@
 // Shared e2e plumbing: where the artifacts built by scripts/setup.sh live, when e2e tests
 // may skip (and when they must fail instead), and small process helpers.
-export { BUSYBOX_IMAGE_REF, PAUSE_IMAGE_REF, TEST_IMAGE_REF } from "../../scripts/image/refs.ts";
+export {
+  BUSYBOX_IMAGE_REF,
+  IMAGE_LAYER_MARKER,
+  PAUSE_IMAGE_REF,
+  STORAGE_IMAGE_REF,
+  TEST_IMAGE_REF,
+} from "../../scripts/image/refs.ts";
 
 export const repoRoot = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
 export const buildDir = `${repoRoot}/.build`;
@@ -23,6 +29,8 @@ export const artifacts = {
   dockerClient: "/usr/bin/docker",
   /** Debian's containernetworking-plugins, for containerd's CRI plugin. */
   cniBridge: "/usr/lib/cni/bridge",
+  initrdStorage: `${buildDir}/initrd-storage`,
+  storageImageTar: `${buildDir}/urunc-storage-image.tar`,
   fakeMonitor: `${buildDir}/fake-monitor`,
   /** The urunc runtime binary: the from-source wrapper, or URUNC_BIN (e.g. a compiled one). */
   urunc: Deno.env.get("URUNC_BIN") ?? `${buildDir}/urunc`,

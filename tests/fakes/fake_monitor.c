@@ -13,6 +13,8 @@
  *   fake:late-handlers=MS  (with another marker) install the SIGTERM/SIGINT handlers MS ms late
  *   (none)        exit 0
  * SIGTERM and SIGINT make it exit 0, as qemu does.
+ * Given --socket-path=P (as virtiofsd is), it is a fake virtiofsd instead: it listens on the
+ * unix socket P, prints nothing and waits for a signal.
  *
  * Build: gcc -static -O2 -o fake-monitor fake_monitor.c
  */
@@ -29,10 +31,12 @@
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -206,6 +210,17 @@ int main(int argc, char **argv) {
     if (l) usleep(1000 * atoi(l + strlen("fake:late-handlers=")));
   }
   if (argc > 1 && strcmp(argv[1], "fake:whoami") == 0) return geteuid() == 0 ? 100 : 101;
+  for (int i = 1; i < argc; i++) {
+    if (strncmp(argv[i], "--socket-path=", 14) != 0) continue;
+    struct sockaddr_un addr = {.sun_family = AF_UNIX};
+    strncpy(addr.sun_path, argv[i] + 14, sizeof addr.sun_path - 1);
+    int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 || listen(fd, 1) != 0) {
+      perror("fake virtiofsd");
+      return 1;
+    }
+    for (;;) pause();
+  }
   signal(SIGTERM, on_signal);
   signal(SIGINT, on_signal);
 

@@ -39,6 +39,8 @@ export interface RecordingOptions {
   kill?: (pid: number, signal: number) => boolean;
   /** Default: 0 (a plain read-write mount). */
   mountFlags?: (path: string) => number;
+  /** Default: false (autoclear not set). */
+  loopAutoclear?: (device: string) => boolean;
 }
 
 /** failOn helper: fail every call named `call` (optionally only when `when` holds) with errno. */
@@ -197,6 +199,10 @@ export class RecordingSyscalls implements Syscalls {
   poll(fd: number, events: number, timeoutMs: number): number {
     this.#record("poll", [fd, events, timeoutMs]);
     return this.#opts.poll ? this.#opts.poll(fd, events, timeoutMs) : POLLIN;
+  }
+  loopAutoclear(device: string, set?: boolean): boolean {
+    this.#record("loopAutoclear", set === undefined ? [device] : [device, set]);
+    return this.#opts.loopAutoclear ? this.#opts.loopAutoclear(device) : false;
   }
 }
 

@@ -68,6 +68,41 @@ export async function uruncCreate(args: string[]): Promise<{
   return { code: status.code, stdout: child.stdout, stderr: child.stderr };
 }
 
+/**
+ * `urunc create --bundle B --pid-file P ID` with URUNC_FAULT set when `fault` is given (the
+ * runtime exits at that crash point); the container's output is discarded. Returns the status.
+ */
+export async function createAt(
+  globals: string[],
+  o: { bundle: string; pidFile: string; id: string; fault?: string },
+): Promise<number> {
+  if (o.fault) Deno.env.set("URUNC_FAULT", o.fault);
+  try {
+    const c = await uruncCreate([
+      ...globals,
+      "create",
+      "--bundle",
+      o.bundle,
+      "--pid-file",
+      o.pidFile,
+      o.id,
+    ]);
+    await c.stdout.cancel();
+    await c.stderr.cancel();
+    return c.code;
+  } finally {
+    Deno.env.delete("URUNC_FAULT");
+  }
+}
+
+/** A command's status and its stdout+stderr, synchronously (tests preparing or observing). */
+export function sh(cmd: string[]): { code: number; out: string } {
+  const o = new Deno.Command(cmd[0], { args: cmd.slice(1), stdout: "piped", stderr: "piped" })
+    .outputSync();
+  const dec = new TextDecoder();
+  return { code: o.code, out: dec.decode(o.stdout) + dec.decode(o.stderr) };
+}
+
 /** The last `level: "error"` message of a JSON log file, as containerd would show it. */
 export function lastLogError(logPath: string): string | null {
   let text = "";

@@ -4,17 +4,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../helpers/bundle.ts";
 import { becomeSubreaper, isRoot } from "../helpers/subreaper.ts";
-import { lastLogError, testGlobals, urunc, uruncCreate } from "../helpers/urunc.ts";
+import { createAt, lastLogError, sh, testGlobals, urunc } from "../helpers/urunc.ts";
 import { cgroupDirsAt, removeCgroupTree } from "../helpers/cgroups.ts";
 
 const ready = isRoot();
-
-function sh(cmd: string[]): { code: number; out: string } {
-  const o = new Deno.Command(cmd[0], { args: cmd.slice(1), stdout: "piped", stderr: "piped" })
-    .outputSync();
-  const dec = new TextDecoder();
-  return { code: o.code, out: dec.decode(o.stdout) + dec.decode(o.stderr) };
-}
 
 /** A pod netns whose eth0 (veth) has an address and a default route, so setup creates tap + tc. */
 function podNetns(name: string): () => void {
@@ -78,15 +71,7 @@ for (const { point, start } of POINTS) {
         });
         withCgroup(bundle, `/${cgroupTop}/x1`);
         const env = { URUNC_FAULT: point };
-        const c = await uruncCreateEnv([
-          ...g,
-          "create",
-          "--bundle",
-          bundle,
-          "--pid-file",
-          join(dir, "pid"),
-          "x1",
-        ], env);
+        const c = await createAt(g, { bundle, pidFile: join(dir, "pid"), id: "x1", fault: point });
         if (start) {
           assert.equal(c, 0, lastLogError(join(dir, "log.json")) ?? "");
           const s = await urunc([...g, "start", "x1"], { env });
@@ -145,18 +130,6 @@ for (const { point, start } of POINTS) {
       }
     },
   });
-}
-
-async function uruncCreateEnv(args: string[], env: Record<string, string>): Promise<number> {
-  Deno.env.set("URUNC_FAULT", env.URUNC_FAULT);
-  try {
-    const c = await uruncCreate(args);
-    await c.stdout.cancel();
-    await c.stderr.cancel();
-    return c.code;
-  } finally {
-    Deno.env.delete("URUNC_FAULT");
-  }
 }
 
 /** Give the bundle a cgroupsPath and limits, so every crash point also has cgroups to undo. */

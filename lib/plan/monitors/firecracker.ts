@@ -21,12 +21,25 @@ function build(ctx: MonitorContext): MonitorBuild {
       smt: false,
       track_dirty_pages: false,
     },
-    drives: ctx.block === null ? [] : [{
-      drive_id: "rootfs",
-      is_read_only: false,
-      is_root_device: true,
-      path_on_host: ctx.block,
-    }],
+    drives: [
+      ...(ctx.block === null ? [] : [{
+        drive_id: "rootfs",
+        is_read_only: false,
+        is_root_device: true,
+        path_on_host: ctx.block,
+      }]),
+      // Volumes: firecracker gives no serial, so urunit finds them in this order ("FC" ids).
+      ...ctx.storage.volumes.flatMap((v) =>
+        v.kind === "disk"
+          ? [{
+            drive_id: v.id,
+            is_read_only: v.readonly,
+            is_root_device: false,
+            path_on_host: v.device,
+          }]
+          : []
+      ),
+    ],
     "network-interfaces": net === null ? [] : [
       net.mac === ""
         ? { iface_id: "net1", host_dev_name: net.tap }
@@ -49,6 +62,8 @@ export const firecracker: MonitorModule = {
   kind: "firecracker",
   binaryName: () => "firecracker",
   kvm: "required",
+  sharedFs: [],
+  extraDisks: true,
   maxVcpus: 32,
   build,
 };

@@ -2,7 +2,15 @@
 // KVM, and how it turns a guest description into argv (+ files).
 
 import type { UnikernelModule } from "../unikernels/unikernel.ts";
-import type { Arch, GuestNetwork, MonitorKind, PlanFile } from "../types.ts";
+import type {
+  Arch,
+  GuestNetwork,
+  HelperProcess,
+  MonitorKind,
+  PlanFile,
+  SharedFsKind,
+  StoragePlan,
+} from "../types.ts";
 
 export interface MonitorContext {
   arch: Arch;
@@ -19,6 +27,9 @@ export interface MonitorContext {
   /** [monitors.<kind>] extra_args from the host config. */
   extraArgs: readonly string[];
   unikernel: UnikernelModule;
+  /** The rootfs share, volumes and helper daemons (see lib/plan/storage.ts). */
+  storage: Pick<StoragePlan, "shared" | "volumes">;
+  helpers: HelperProcess[];
 }
 
 export interface MonitorBuild {
@@ -39,5 +50,9 @@ export interface MonitorModule {
   kvm: "required" | "optional" | "never";
   /** Most vCPUs the monitor can give a guest (null = no limit of ours). */
   maxVcpus: number | null;
+  /** Shared filesystems the monitor can offer a guest. */
+  sharedFs: readonly SharedFsKind[];
+  /** Can attach disks beyond the root one (volumes). */
+  extraDisks: boolean;
   build(ctx: MonitorContext): MonitorBuild;
 }

@@ -30,6 +30,8 @@ export function solo5Monitor(
     binaryName: (_arch: Arch) => `solo5-${kind}`,
     kvm,
     maxVcpus: 1,
+    sharedFs: [],
+    extraDisks: false,
     build(ctx): MonitorBuild {
       const { args, warnings } = solo5Args(ctx);
       let seccomp = null;

@@ -24,6 +24,9 @@ export const mewz: UnikernelModule = {
   supportsInitrd: false,
   supportsBlock: false,
   devmapperFs: [],
+  sharedFs: [],
+  volumes: false,
+  initrdIsEarlyUserspace: false,
   guestCmdline,
   qemu: {
     net: (tap) => [

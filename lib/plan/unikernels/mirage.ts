@@ -34,6 +34,9 @@ export const mirage: UnikernelModule = {
   supportsInitrd: false,
   supportsBlock: true,
   devmapperFs: [],
+  sharedFs: [],
+  volumes: false,
+  initrdIsEarlyUserspace: false,
   guestCmdline,
   solo5: { net: "service", block: "storage" },
 };

@@ -52,6 +52,9 @@ export const rumprun: UnikernelModule = {
   supportsInitrd: false,
   supportsBlock: true,
   devmapperFs: ["ext2"],
+  sharedFs: [],
+  volumes: false,
+  initrdIsEarlyUserspace: false,
   guestCmdline,
   solo5: { net: "tap", block: "rootfs" },
 };

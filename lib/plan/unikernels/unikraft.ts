@@ -55,7 +55,11 @@ function guestCmdline(ctx: GuestContext): GuestCmdline {
     addr = `netdev.ip=${net?.ip ?? ""}/${net?.prefix ?? 24}:${net?.gateway ?? ""}:${DNS}`;
     gw = "";
     mask = "";
-    vfs = ctx.rootfs === "initrd" ? `vfs.fstab=[ "initrd0:/:extract:::" ]` : "";
+    vfs = ctx.rootfs === "initrd"
+      ? `vfs.fstab=[ "initrd0:/:extract:::" ]`
+      : ctx.rootfs === "9p"
+      ? `vfs.fstab=[ "fs0:/:9pfs:::" ]`
+      : "";
   } else {
     addr = `netdev.ipv4_addr=${net?.ip ?? ""}`;
     gw = `netdev.ipv4_gw_addr=${net?.gateway ?? ""}`;
@@ -93,5 +97,8 @@ export const unikraft: UnikernelModule = {
   supportsInitrd: true,
   supportsBlock: false,
   devmapperFs: [],
+  sharedFs: ["9p"],
+  volumes: false,
+  initrdIsEarlyUserspace: false,
   guestCmdline,
 };

@@ -69,12 +69,43 @@ accel = "auto"
   assert.equal(cfg.file, "/etc/urunc/config.toml");
 });
 
+Deno.test("[storage]: shared_fs and virtiofsd", () => {
+  const F = "/etc/urunc/config.toml";
+  assert.deepEqual(parseHostConfig(parse(""), F).storage, { sharedFs: "9p" });
+  assert.deepEqual(
+    parseHostConfig(
+      parse('[storage]\nshared_fs = "virtiofs"\nvirtiofsd = "/usr/libexec/virtiofsd"'),
+      F,
+    ).storage,
+    { sharedFs: "virtiofs", virtiofsd: "/usr/libexec/virtiofsd" },
+  );
+  const bad: [string, string][] = [
+    [
+      '[storage]\nshared_fs = "nfs"',
+      'invalid /etc/urunc/config.toml: key "storage.shared_fs": expected one of 9p, virtiofs, got "nfs"',
+    ],
+    [
+      '[storage]\nshared_fs = "virtiofs"',
+      'invalid /etc/urunc/config.toml: key "storage.virtiofsd": required when shared_fs = "virtiofs"',
+    ],
+    [
+      '[storage]\nvirtiofsd = "virtiofsd"',
+      'invalid /etc/urunc/config.toml: key "storage.virtiofsd": expected an absolute path, got "virtiofsd"',
+    ],
+    [
+      "[storage]\nshared = 1",
+      'invalid /etc/urunc/config.toml: key "storage.shared": unknown key; expected one of storage.shared_fs, storage.virtiofsd',
+    ],
+  ];
+  for (const [toml, msg] of bad) assert.equal(errorOf(() => parseHostConfig(parse(toml), F)), msg);
+});
+
 Deno.test("unknown keys and bad values name the file and key", () => {
   const F = "/etc/urunc/config.toml";
   const cases: [string, string][] = [
     [
       "memory = 1",
-      'invalid /etc/urunc/config.toml: key "memory": unknown key; expected one of defaults, monitors',
+      'invalid /etc/urunc/config.toml: key "memory": unknown key; expected one of defaults, monitors, storage',
     ],
     [
       "[defaults]\nmemory_mb = 1",

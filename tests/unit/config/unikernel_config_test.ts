@@ -104,7 +104,7 @@ Deno.test("annotations (plain or base64) and urunc.json give the same config", (
     initrd: "/.boot/rootfs",
     block: "",
     blkMntPoint: "",
-    useDMBlock: false,
+    mountRootfs: false,
   };
   const plain = {
     ...BASE,
@@ -150,6 +150,41 @@ Deno.test("annotations win over urunc.json key by key", () => {
   });
 });
 
+Deno.test("mountRootfs wins over its old name useDMBlock; bad values name the key", () => {
+  const cases: [string | undefined, string | undefined, boolean][] = [
+    ["true", undefined, true],
+    ["true", "false", true],
+    ["false", "true", false],
+    [undefined, "true", true],
+    ["", "1", true],
+  ];
+  for (const [current, old, want] of cases) {
+    const ann: Record<string, string> = { ...BASE };
+    if (current !== undefined) ann[`${P}mountRootfs`] = current;
+    if (old !== undefined) ann[`${P}useDMBlock`] = old;
+    withRootfs((r) =>
+      assert.equal(
+        resolveUnikernelConfig(specWith(ann), r, {})?.mountRootfs,
+        want,
+        `${current}/${old}`,
+      )
+    );
+  }
+  withRootfs((r) => {
+    assert.equal(
+      resolveUnikernelConfig(specWith({ other: "x", [`${P}mountRootfs`]: "true" }), r, {}),
+      null,
+      "mountRootfs alone is no unikernel",
+    );
+    assert.match(
+      errorOf(() =>
+        resolveUnikernelConfig(specWith({ ...BASE, [`${P}mountRootfs`]: "yes" }), r, {})
+      ),
+      /^invalid annotation "com.urunc.unikernel.mountRootfs": expected a boolean/,
+    );
+  });
+});
+
 Deno.test("useDMBlock: empty → USE_DEVMAPPER_AS_BLOCK, else false; Go booleans only", () => {
   const cases: [string | undefined, string | undefined, boolean][] = [
     [undefined, undefined, false],
@@ -169,7 +204,7 @@ Deno.test("useDMBlock: empty → USE_DEVMAPPER_AS_BLOCK, else false; Go booleans
         r,
         env === undefined ? {} : { USE_DEVMAPPER_AS_BLOCK: env },
       );
-      assert.equal(c?.useDMBlock, want, `${value} / ${env}`);
+      assert.equal(c?.mountRootfs, want, `${value} / ${env}`);
     });
   }
   withRootfs((r) =>

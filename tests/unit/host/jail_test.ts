@@ -73,6 +73,9 @@ Deno.test("jail: mounts, devices and pivot_root in order, every created mount po
         { path: "/usr/share/qemu", optional: false },
       ],
       devices: ["/dev/null", "/dev/kvm", "/dev/net/tun"],
+      shares: [],
+      proc: false,
+      tmpExtraMiB: 0,
     },
     {
       rootfs: "/r",
@@ -150,7 +153,13 @@ Deno.test("jail: a monitor under /tmp is bound after the tmpfs, and its mount po
   const recorded: Resource[] = [];
   applyJail(
     sys,
-    { binds: [{ path: "/tmp/ci/.build/fake-monitor", optional: false }], devices: [] },
+    {
+      binds: [{ path: "/tmp/ci/.build/fake-monitor", optional: false }],
+      devices: [],
+      shares: [],
+      proc: false,
+      tmpExtraMiB: 0,
+    },
     {
       rootfs: "/r",
       uid: 0,
@@ -179,6 +188,9 @@ Deno.test("jail: a required host path that is missing is an error naming it", ()
       applyJail(new RecordingSyscalls(), {
         binds: [{ path: "/opt/missing", optional: false }],
         devices: [],
+        shares: [],
+        proc: false,
+        tmpExtraMiB: 0,
       }, {
         rootfs: "/r",
         uid: 0,
@@ -193,7 +205,13 @@ Deno.test("jail: a required host path that is missing is an error naming it", ()
 Deno.test("jail: a monitor file outside /tmp is refused", () => {
   assert.throws(
     () =>
-      applyJail(new RecordingSyscalls(), { binds: [], devices: [] }, {
+      applyJail(new RecordingSyscalls(), {
+        binds: [],
+        devices: [],
+        shares: [],
+        proc: false,
+        tmpExtraMiB: 0,
+      }, {
         rootfs: "/r",
         uid: 0,
         gid: 0,
@@ -210,7 +228,13 @@ Deno.test("jail: a failing mount stops before pivot_root", () => {
   });
   assert.throws(
     () =>
-      applyJail(sys, { binds: [{ path: "/usr/lib", optional: false }], devices: [] }, {
+      applyJail(sys, {
+        binds: [{ path: "/usr/lib", optional: false }],
+        devices: [],
+        shares: [],
+        proc: false,
+        tmpExtraMiB: 0,
+      }, {
         rootfs: "/r",
         uid: 0,
         gid: 0,
@@ -268,7 +292,7 @@ Deno.test("jail: maskedPaths, readonlyPaths and root.readonly, existing paths on
       : p === "/r/usr/share/qemu"
       ? { isDirectory: true, isFile: false, rdev: 0, mode: 0o40755, isChar: false }
       : base(p);
-  applyJail(sys, { binds: [], devices: [] }, {
+  applyJail(sys, { binds: [], devices: [], shares: [], proc: false, tmpExtraMiB: 0 }, {
     rootfs: "/r",
     uid: 0,
     gid: 0,

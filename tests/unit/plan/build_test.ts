@@ -229,7 +229,7 @@ Deno.test("network: static mode for the Knative user container; invalid mask is 
   }]);
 });
 
-Deno.test("devmapper: only for a real block device with a filesystem the type reads", () => {
+Deno.test("mountRootfs: block pass-through only for a real block device the type reads, else a shared fs, else one error", () => {
   const dm = (
     o: {
       type: "linux" | "rumprun" | "mirage";
@@ -243,7 +243,7 @@ Deno.test("devmapper: only for a real block device with a filesystem the type re
       config: {
         unikernelType: o.type,
         hypervisor: o.type === "linux" ? "qemu" : "hvt",
-        useDMBlock: true,
+        mountRootfs: true,
         block: o.block ?? "",
         initrd: o.type === "linux" ? "/.boot/rootfs" : "",
       },
@@ -265,47 +265,71 @@ Deno.test("devmapper: only for a real block device with a filesystem the type re
       fstype: "ext4",
       keep: ["/.boot/kernel", "/.boot/rootfs"],
     },
+    shared: null,
+    volumes: [],
+    helpers: [],
   });
   assert.ok(yes.jail.devices.includes("/dev/mapper/snap-1"));
   assert.ok(yes.guest.cmdline.includes("root=/dev/vda rw"));
+  // the initrd stays, as the guest's early userspace
+  assert.equal(argAfter(yes.monitor.argv, "-initrd"), "/.boot/rootfs");
   assert.deepEqual(yes.warnings, []);
 
+  // a directory rootfs: linux on qemu shares it through 9p (host default)
   const overlay = dm({ type: "linux", device: "overlay", fstype: "overlay" });
-  assert.equal(overlay.storage.devmapper, null);
-  assert.equal(overlay.storage.rootfs, "initrd");
-  assert.match(overlay.warnings[0], /mounted from overlay, not a block device/);
+  assert.equal(overlay.storage.rootfs, "9p");
+  assert.deepEqual(overlay.storage.shared, {
+    fs: "9p",
+    jailPath: "/tmp/urunc/rootfs",
+    readonly: false,
+  });
+  assert.match(overlay.guest.cmdline, / root=fs0 rw rootfstype=9p rootflags=trans=virtio,/);
+  assert.ok(overlay.guest.cmdline.includes(" init=/bin/app -- "));
+  assert.equal(
+    argAfter(overlay.monitor.argv, "-fsdev"),
+    "local,id=fs0,path=/tmp/urunc/rootfs,security_model=none",
+  );
+  assert.deepEqual(overlay.jail.shares, [
+    { source: null, target: "/tmp/urunc/rootfs", readonly: false },
+  ]);
 
+  // /dev/mapper/x that is not a block node is not passed through: shared instead
   assert.equal(
     dm({ type: "linux", device: "/dev/mapper/x", fstype: "ext4", isBlockDevice: false }).storage
-      .devmapper,
-    null,
+      .rootfs,
+    "9p",
   );
   assert.equal(
     dm({ type: "rumprun", device: "/dev/mapper/x", fstype: "ext2" }).storage.devmapper?.device,
     "/dev/mapper/x",
   );
-  const ext4 = dm({ type: "rumprun", device: "/dev/mapper/x", fstype: "ext4" });
-  assert.equal(ext4.storage.devmapper, null);
-  assert.match(ext4.warnings[0], /rumprun reads only ext2/);
-  assert.match(
-    dm({ type: "mirage", device: "/dev/mapper/x", fstype: "ext2" }).warnings[0],
-    /mirage cannot use the rootfs/,
+  assert.equal(
+    errorOf(() => dm({ type: "rumprun", device: "/dev/mapper/x", fstype: "ext4" })),
+    "cannot give the container rootfs (com.urunc.unikernel.mountRootfs) to a rumprun guest on hvt: the rootfs is ext4 on the block device /dev/mapper/x; rumprun on hvt takes a rootfs on a ext2 block device (devmapper snapshotter)",
   );
-  // a block annotation wins over devmapper
-  assert.deepEqual(
-    dm({ type: "linux", device: "/dev/mapper/x", fstype: "ext4", block: "/disk.img" }).storage
-      .block,
-    { path: "/disk.img", source: "annotation" },
+  assert.equal(
+    errorOf(() => dm({ type: "mirage", device: "overlay", fstype: "overlay" })),
+    "cannot give the container rootfs (com.urunc.unikernel.mountRootfs) to a mirage guest on hvt: the rootfs is a directory (overlay from overlay); mirage on hvt cannot take the container rootfs at all (try another monitor: qemu, spt); package the root filesystem as an initrd or the block annotation",
   );
-  // useDMBlock with a type that has no block support stays silent, as upstream
+  // a block annotation wins over the container rootfs, saying so
+  const ann = dm({ type: "linux", device: "/dev/mapper/x", fstype: "ext4", block: "/disk.img" });
+  assert.deepEqual(ann.storage.block, { path: "/disk.img", source: "annotation" });
+  assert.match(ann.warnings.join("\n"), /the block annotation names the guest's root/);
+  // unikraft on qemu: 9pfs root via vfs.fstab; with an initrd the initrd wins (upstream)
   const uk = buildPlan(
     input({
       spec: { args: ["/app"] },
-      config: { useDMBlock: true },
+      config: { mountRootfs: true },
       facts: { rootfsMount: { mountpoint: "/r", device: "/dev/sda", fstype: "ext4" } },
     }),
   );
-  assert.deepEqual([uk.storage.devmapper, uk.warnings], [null, []]);
+  assert.equal(uk.storage.rootfs, "9p");
+  assert.ok(uk.guest.cmdline.includes(`vfs.fstab=[ "fs0:/:9pfs:::" ]`));
+  const ukInitrd = buildPlan(
+    input({ spec: { args: ["/app"] }, config: { mountRootfs: true, initrd: "/i" } }),
+  );
+  assert.equal(ukInitrd.storage.rootfs, "initrd");
+  assert.match(ukInitrd.warnings.join("\n"), /unikraft boots from its initrd \/i/);
 });
 
 Deno.test("initrd/block a type cannot use are dropped with a warning", () => {
@@ -361,6 +385,9 @@ Deno.test("monitor env is clean, jail lists binary, libs, qemu data and devices"
       { path: "/usr/lib/ipxe/qemu", optional: true },
     ],
     devices: ["/dev/null", "/dev/urandom", "/dev/kvm", "/dev/net/tun"],
+    shares: [],
+    proc: false,
+    tmpExtraMiB: 0,
   });
   const f = buildPlan(input({ config: { hypervisor: "firecracker" }, facts: { network: null } }));
   assert.equal(f.jail.binds.some((b) => b.path.includes("qemu")), false);

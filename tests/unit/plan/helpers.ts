@@ -32,6 +32,12 @@ export function spec(over: Partial<PlanSpec> = {}): PlanSpec {
     cpuPeriod: null,
     seccomp: true,
     annotations: {},
+    mounts: [],
+    uid: 0,
+    gid: 0,
+    cwd: "/",
+    readonlyRootfs: false,
+    ownPidNamespace: true,
     ...over,
   };
 }
@@ -46,7 +52,7 @@ export function config(over: Partial<UnikernelConfig> = {}): UnikernelConfig {
     initrd: "",
     block: "",
     blkMntPoint: "",
-    useDMBlock: false,
+    mountRootfs: false,
     source: "annotations",
     ...over,
   };

@@ -58,7 +58,7 @@ const cases: {
         unikernelType: "rumprun",
         hypervisor: "spt",
         binary: "/unikernel/redis.spt",
-        useDMBlock: true,
+        mountRootfs: true,
       },
       facts: {
         rootfsMount: {

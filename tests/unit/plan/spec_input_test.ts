@@ -29,6 +29,12 @@ Deno.test("toPlanSpec reads args, env, resources, seccomp and non-urunc annotati
     cpuPeriod: 100000,
     seccomp: true,
     annotations: { "io.kubernetes.cri.container-name": "user-container" },
+    mounts: [],
+    uid: 0,
+    gid: 0,
+    cwd: "/",
+    readonlyRootfs: false,
+    ownPidNamespace: false,
   });
 });
 
