@@ -71,7 +71,7 @@ export function stateProblem(raw: unknown): string | null {
     initrd: isStr,
     block: isStr,
     blkMntPoint: isStr,
-    useDMBlock: (v) => typeof v === "boolean",
+    mountRootfs: (v) => typeof v === "boolean",
     source: (v) => v === "annotations" || v === "urunc.json",
   });
   return config === null ? null : `config: ${config}`;
@@ -96,6 +96,22 @@ export function resourceProblem(raw: unknown): string | null {
         netnsPath: (v) => v === null || isStr(v),
         resource: (v) => isObj(v) && isStr(v.kind),
       });
+    case "cgroup":
+      return fields(raw, {
+        dir: (v) => isStr(v) && v.startsWith("/") && !v.split("/").includes(".."),
+        existed: (v) => v === undefined || typeof v === "boolean",
+      });
+    case "unmount":
+      return fields(raw, {
+        target: (v) => isStr(v) && v.startsWith("/"),
+        device: (v) => isStr(v) && v.startsWith("/dev/"),
+        devno: (v) => isStr(v) && /^\d+:\d+$/.test(v),
+        fstype: isStr,
+        flags: (v) => isInt(v, 0, 2 ** 32 - 1),
+        data: isStr,
+      });
+    case "loop-autoclear":
+      return fields(raw, { device: (v) => isStr(v) && v.startsWith("/dev/loop") });
     default:
       return `unknown kind ${JSON.stringify(raw.kind)?.slice(0, 40)}`;
   }
