@@ -3,64 +3,85 @@ import { join } from "node:path";
 import { libc } from "../../ffi/libc.ts";
 import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../helpers/bundle.ts";
 import { ConsoleSocket, readFdUntil } from "../helpers/console_socket.ts";
+import { removeCgroupTree } from "../helpers/cgroups.ts";
 import { becomeSubreaper, isRoot, reap } from "../helpers/subreaper.ts";
 import { lastLogError, testGlobals, urunc, uruncCreate } from "../helpers/urunc.ts";
 
 const ready = isRoot();
 
-Deno.test({
-  name: "terminal: the pty master goes over --console-socket and the monitor's stdio is the slave",
-  ignore: !ready,
-  async fn() {
-    becomeSubreaper();
-    const dir = Deno.makeTempDirSync({ prefix: "urunc-tty-" });
-    const sock = new ConsoleSocket(join(dir, "pty.sock"));
-    let master = -1;
-    try {
-      const g = testGlobals(dir, writeHostConfig(join(dir, "c.toml"), FAKE_MONITOR));
-      const bundle = makeBundle(join(dir, "b"), {
-        annotations: LINUX_QEMU,
-        terminal: true,
-        args: ["/init", "fake:exit=0"],
-      });
-      const create = uruncCreate([
-        ...g,
-        "create",
-        "--bundle",
-        bundle,
-        "--console-socket",
-        sock.path,
-        "--pid-file",
-        join(dir, "pid"),
-        "t1",
-      ]);
-      const got = sock.receive();
-      master = got.fd;
-      assert.equal(got.name, "/dev/ptmx");
-      assert.equal(libc().isatty(master), 1, "the received fd is a terminal");
-      const c = await create;
-      await c.stdout.cancel();
-      await c.stderr.cancel();
-      assert.equal(c.code, 0, lastLogError(join(dir, "log.json")) ?? "");
-      const pid = Number(Deno.readTextFileSync(join(dir, "pid")));
-      assert.equal(
-        (await urunc([...g, "start", "t1"])).code,
-        0,
-        lastLogError(join(dir, "log.json")) ?? "",
-      );
-      const out = await readFdUntil(master, /"argv"[\s\S]*\n/);
-      const report = JSON.parse(out.slice(out.indexOf("{"), out.lastIndexOf("}") + 1));
-      assert.deepEqual(report.fds, [0, 1, 2]);
-      assert.equal(report.tty, true, "the monitor's stdio is the pty slave");
-      assert.equal(await reap(pid), 0);
-      assert.equal((await urunc([...g, "delete", "t1"])).code, 0);
-    } finally {
-      if (master >= 0) libc().close(master);
-      sock.close();
-      Deno.removeSync(dir, { recursive: true });
-    }
-  },
-});
+// Docker's device list does not allow the pty urunc gives the monitor: a device
+// cgroup must not lock the console out.
+for (const deviceCgroup of [false, true]) {
+  Deno.test({
+    name:
+      `terminal: the pty master goes over --console-socket and the monitor's stdio is the slave${
+        deviceCgroup ? " (device cgroup denying all but the defaults)" : ""
+      }`,
+    ignore: !ready,
+    async fn() {
+      becomeSubreaper();
+      const dir = Deno.makeTempDirSync({ prefix: "urunc-tty-" });
+      const sock = new ConsoleSocket(join(dir, "pty.sock"));
+      const top = `urunc-test-tty-${crypto.randomUUID().slice(0, 8)}`;
+      let master = -1;
+      try {
+        const g = testGlobals(dir, writeHostConfig(join(dir, "c.toml"), FAKE_MONITOR));
+        const bundle = makeBundle(join(dir, "b"), {
+          annotations: LINUX_QEMU,
+          terminal: true,
+          args: ["/init", "fake:exit=0"],
+        });
+        if (deviceCgroup) {
+          const spec = JSON.parse(Deno.readTextFileSync(join(bundle, "config.json")));
+          spec.linux.cgroupsPath = `/${top}/t1`;
+          spec.linux.resources = {
+            devices: [
+              { allow: false, access: "rwm" },
+              { allow: true, type: "c", major: 1, minor: 3, access: "rwm" },
+            ],
+          };
+          Deno.writeTextFileSync(join(bundle, "config.json"), JSON.stringify(spec));
+        }
+        const create = uruncCreate([
+          ...g,
+          "create",
+          "--bundle",
+          bundle,
+          "--console-socket",
+          sock.path,
+          "--pid-file",
+          join(dir, "pid"),
+          "t1",
+        ]);
+        const got = sock.receive();
+        master = got.fd;
+        assert.equal(got.name, "/dev/ptmx");
+        assert.equal(libc().isatty(master), 1, "the received fd is a terminal");
+        const c = await create;
+        await c.stdout.cancel();
+        await c.stderr.cancel();
+        assert.equal(c.code, 0, lastLogError(join(dir, "log.json")) ?? "");
+        const pid = Number(Deno.readTextFileSync(join(dir, "pid")));
+        assert.equal(
+          (await urunc([...g, "start", "t1"])).code,
+          0,
+          lastLogError(join(dir, "log.json")) ?? "",
+        );
+        const out = await readFdUntil(master, /"argv"[\s\S]*\n/);
+        const report = JSON.parse(out.slice(out.indexOf("{"), out.lastIndexOf("}") + 1));
+        assert.deepEqual(report.fds, [0, 1, 2]);
+        assert.equal(report.tty, true, "the monitor's stdio is the pty slave");
+        assert.equal(await reap(pid), 0);
+        assert.equal((await urunc([...g, "delete", "t1"])).code, 0);
+      } finally {
+        if (master >= 0) libc().close(master);
+        sock.close();
+        if (deviceCgroup) await removeCgroupTree(`/${top}`);
+        Deno.removeSync(dir, { recursive: true });
+      }
+    },
+  });
+}
 
 Deno.test({
   name:

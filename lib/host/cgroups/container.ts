@@ -41,6 +41,17 @@ export function hostLayout(): CgroupLayout {
   return layout;
 }
 
+/**
+ * With a terminal the init child opens (and the monitor inherits) the pty slave
+ * urunc made: a spec's device list need not allow it (Docker's does not), and
+ * its minor is only known after the cgroup is planned, so the Unix98 slave
+ * majors (136-143), read-write only. The jail has no node for any other pty.
+ */
+const PTY_SLAVES: DeviceRule[] = Array.from(
+  { length: 8 },
+  (_, i) => ({ allow: true, type: "c" as const, major: 136 + i, minor: null, access: "rw" }),
+);
+
 /** Devices urunc and the monitor open, allowed after the spec's rules (neither runs without them). */
 function monitorDevices(paths: readonly string[]): DeviceRule[] {
   const out: DeviceRule[] = [];
@@ -93,7 +104,10 @@ export function prepareContainerCgroup(
     memoryOverheadMiB,
     // The plan at create has no network yet: the tap (made by the init child, opened
     // by the monitor) needs /dev/net/tun whenever the container turns out to have one.
-    monitorDevices: monitorDevices([...new Set([...plan.jail.devices, "/dev/net/tun"])]),
+    monitorDevices: [
+      ...monitorDevices([...new Set([...plan.jail.devices, "/dev/net/tun"])]),
+      ...(spec.process.terminal ? PTY_SLAVES : []),
+    ],
   });
   for (const w of limits.warnings) log.warn(w);
   return { path, layout, limits, guestMemoryMiB, memoryOverheadMiB };
