@@ -14,6 +14,37 @@ export class UsageError extends UruncError {
   }
 }
 
+// The texts the containerd shim (and people's scripts) match on, in runc's words.
+// One class each, so no copy of a text can drift; tests/unit/errors_test.ts pins them.
+
+export class ContainerNotFoundError extends UruncError {
+  constructor(id: string, why?: string) {
+    super(`container ${id} does not exist${why === undefined ? "" : `: ${why}`}`);
+    this.name = "ContainerNotFoundError";
+  }
+}
+
+export class ContainerExistsError extends UruncError {
+  constructor(id: string) {
+    super(`container ${id} already exists`);
+    this.name = "ContainerExistsError";
+  }
+}
+
+export class ContainerNotRunningError extends UruncError {
+  constructor() {
+    super("container not running");
+    this.name = "ContainerNotRunningError";
+  }
+}
+
+export class ContainerRunningError extends UruncError {
+  constructor(id: string) {
+    super(`container ${id} is already running`);
+    this.name = "ContainerRunningError";
+  }
+}
+
 /** The message of any thrown value, with the causes chained in. */
 export function describe(err: unknown): string {
   if (!(err instanceof Error)) return String(err);

@@ -1,5 +1,5 @@
 import { realSyscalls } from "../../ffi/syscalls.ts";
-import { UruncError } from "../errors.ts";
+import { ContainerNotFoundError, UruncError } from "../errors.ts";
 import { lockContainerDir } from "../runtime/lock.ts";
 import { liveStatus } from "../runtime/status.ts";
 import { damagedError, lookupContainer, removeStateless } from "../runtime/store.ts";
@@ -24,7 +24,7 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
   }
   // The shim runs `delete --force` after every container, known or not: runc exits 0 then.
   if (first.kind === "missing") {
-    if (!force) throw new UruncError(`container ${id} does not exist`);
+    if (!force) throw new ContainerNotFoundError(id);
     removeStateless(ctx.root, id);
     return 0;
   }
@@ -38,7 +38,7 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
       );
     } else if (found.kind !== "ours") {
       if (force) return 0;
-      throw new UruncError(`container ${id} does not exist`);
+      throw new ContainerNotFoundError(id);
     } else {
       const status = liveStatus(found.state, found.dir);
       if ((status === "running" || status === "paused" || status === "creating") && !force) {

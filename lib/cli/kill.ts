@@ -1,6 +1,6 @@
 import { SIGNALS } from "../../ffi/constants.ts";
 import { realSyscalls } from "../../ffi/syscalls.ts";
-import { UruncError, UsageError } from "../errors.ts";
+import { ContainerNotRunningError, UruncError, UsageError } from "../errors.ts";
 import { signalOurProcess } from "../runtime/signal.ts";
 import { awaitSignalHandler } from "../runtime/signal_ready.ts";
 import { liveStatus } from "../runtime/status.ts";
@@ -46,7 +46,7 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
     state.pid <= 0 || liveStatus(state, dir) === "stopped" ||
     !signalOurProcess(realSyscalls(), state.pid, BigInt(state.pidStartTime), signal)
   ) {
-    throw new UruncError("container not running");
+    throw new ContainerNotRunningError();
   }
   return 0;
 }

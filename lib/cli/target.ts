@@ -1,6 +1,6 @@
 // Commands on an existing container: ours, or runc's (same --root) handed to runc.
 import { realSyscalls } from "../../ffi/syscalls.ts";
-import { UruncError } from "../errors.ts";
+import { ContainerNotFoundError, UruncError } from "../errors.ts";
 import { execRunc } from "../runtime/runc.ts";
 import { type ContainerState, damagedError, lookupContainer } from "../runtime/store.ts";
 import type { CommandContext } from "./context.ts";
@@ -13,7 +13,7 @@ export function ourContainer(
   if (found.kind === "foreign") {
     execRunc(realSyscalls(), ctx.runcArgv, `container ${id} is not a unikernel container`);
   }
-  if (found.kind === "missing") throw new UruncError(`container ${id} does not exist`);
+  if (found.kind === "missing") throw new ContainerNotFoundError(id);
   if (found.kind === "damaged") throw damagedError(id, found.problem);
   return found;
 }

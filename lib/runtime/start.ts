@@ -6,7 +6,7 @@ import { join } from "../path.ts";
 import { O } from "../../ffi/constants.ts";
 import { POLLHUP, POLLIN, type Syscalls } from "../../ffi/syscalls.ts";
 import { SyscallError } from "../../ffi/libc.ts";
-import { UruncError } from "../errors.ts";
+import { ContainerRunningError, UruncError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { processState } from "../oci/state.ts";
 import { type ContainerState, EXEC_FIFO, readInitError } from "./store.ts";
@@ -22,11 +22,10 @@ export async function releaseInit(
   dir: string,
 ): Promise<void> {
   const status = liveStatus(state, dir);
+  if (status === "running") throw new ContainerRunningError(state.id);
   if (status !== "created") {
     throw new UruncError(
-      status === "running"
-        ? `container ${state.id} is already running`
-        : status === "creating"
+      status === "creating"
         ? `container ${state.id} is still being created`
         : `container ${state.id} is stopped: ${initEndedWhy(dir)}`,
     );

@@ -2,7 +2,7 @@
 // append-only resource ledger, the exec fifo and the per-container lock.
 
 import { join } from "../path.ts";
-import { describe, UruncError } from "../errors.ts";
+import { ContainerExistsError, ContainerNotFoundError, describe, UruncError } from "../errors.ts";
 import { resourceProblem, stateProblem } from "./state_check.ts";
 import type { Hook, HookKind, OciSpec } from "../oci/spec.ts";
 import type { PlanInput, UnikernelConfig } from "../plan/types.ts";
@@ -153,7 +153,7 @@ export function lookupContainer(root: string, id: string): StateLookup {
 export function loadContainer(root: string, id: string): { state: ContainerState; dir: string } {
   const found = lookupContainer(root, id);
   if (found.kind === "damaged") throw damagedError(id, found.problem);
-  if (found.kind !== "ours") throw new UruncError(`container ${id} does not exist`);
+  if (found.kind !== "ours") throw new ContainerNotFoundError(id);
   return found;
 }
 
@@ -163,8 +163,9 @@ export function loadContainer(root: string, id: string): { state: ContainerState
  * that text to "not found".
  */
 export function damagedError(id: string, problem: string): UruncError {
-  return new UruncError(
-    `container ${id} does not exist: its state is damaged (${problem}); "delete --force ${id}" removes it`,
+  return new ContainerNotFoundError(
+    id,
+    `its state is damaged (${problem}); "delete --force ${id}" removes it`,
   );
 }
 
@@ -220,7 +221,7 @@ export function createContainerDir(root: string, id: string): string {
     Deno.mkdirSync(dir, { mode: 0o711 });
   } catch (err) {
     if (err instanceof Deno.errors.AlreadyExists) {
-      throw new UruncError(`container ${id} already exists`);
+      throw new ContainerExistsError(id);
     }
     throw new UruncError(`cannot create state directory ${dir}: ${(err as Error).message}`);
   }

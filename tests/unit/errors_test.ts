@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { clip, oneLine, quote } from "../../lib/errors.ts";
+import {
+  clip,
+  ContainerExistsError,
+  ContainerNotFoundError,
+  ContainerNotRunningError,
+  ContainerRunningError,
+  oneLine,
+  quote,
+} from "../../lib/errors.ts";
 import { formatLine, MAX_LOG_MESSAGE } from "../../lib/log.ts";
 
 Deno.test("echoed input is cut and says how long it was", () => {
@@ -22,3 +30,22 @@ Deno.test("every log line carries one line and a bounded message", () => {
   assert.ok(msg.length < MAX_LOG_MESSAGE + 40);
   assert.match(msg, /\.\.\. \(20010 characters\)$/);
 });
+
+// containerd's shim matches these texts (runc's words): changing one breaks it.
+for (
+  const [err, text] of [
+    [new ContainerNotFoundError("c1"), "container c1 does not exist"],
+    [
+      new ContainerNotFoundError("c1", "its state is damaged"),
+      "container c1 does not exist: its state is damaged",
+    ],
+    [new ContainerExistsError("c1"), "container c1 already exists"],
+    [new ContainerNotRunningError(), "container not running"],
+    [new ContainerRunningError("c1"), "container c1 is already running"],
+  ] as const
+) {
+  Deno.test(`shim-visible error ${err.name}: ${JSON.stringify(text)}`, () => {
+    assert.equal(err.message, text);
+    assert.equal(err.exitCode, 1);
+  });
+}
