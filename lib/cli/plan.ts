@@ -61,7 +61,7 @@ export async function renderPlan(ctx: CommandContext, args: string[]): Promise<s
   if (format === "json") return JSON.stringify(planToJson(plan), null, 2) + "\n";
   let text = planToText(plan);
   try {
-    refuseUnimplemented(inputs, plan);
+    refuseUnimplemented(inputs);
     checkGuestFiles(config, rootfs, spec.annotations ?? {}, spec.process.user);
   } catch (err) {
     text += `\nnote: urunc create would refuse this container: ${(err as Error).message}\n`;

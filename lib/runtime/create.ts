@@ -16,7 +16,7 @@ import { validateContainerId } from "./container_id.ts";
 import { namespacesFromSpec, namespacesOfProcess, spawnInNamespaces } from "./namespaces.ts";
 import { monitorPrivileges } from "./privilege_inputs.ts";
 import { toPrivilegeRecord } from "../plan/privilege_record.ts";
-import { planWithNetwork, preflightPlan } from "./plan_inputs.ts";
+import { preflightPlan } from "./plan_inputs.ts";
 import { handOverStorage } from "./storage_setup.ts";
 import { execRunc, sandboxMarker } from "./runc.ts";
 import { selfCommand } from "./self_exec.ts";
@@ -34,7 +34,7 @@ import {
 import { lockContainerDir } from "./lock.ts";
 import { faultPoint } from "./fault.ts";
 import type { LogOptions } from "../log.ts";
-import type { PlanInput } from "../plan/types.ts";
+import type { LaunchPlan, PlanInput } from "../plan/types.ts";
 
 export interface CreateOptions {
   root: string;
@@ -85,8 +85,14 @@ export async function createContainer(
     throw new UruncError("process.terminal is true but no --console-socket was given");
   }
   // Fail on anything the plan can tell (unsupported combination, missing monitor) before creating anything.
-  const planInputs = await preflightPlan(spec, config, opts.id, rootfs, opts.configPath);
-  const cgroup = await planCgroup(spec, planInputs, opts, log);
+  const { inputs: planInputs, plan } = await preflightPlan(
+    spec,
+    config,
+    opts.id,
+    rootfs,
+    opts.configPath,
+  );
+  const cgroup = await planCgroup(spec, planInputs, plan, opts, log);
   // Capabilities, rlimits and seccomp are checked (and compiled) now; the child applies them.
   const privileges = toPrivilegeRecord(monitorPrivileges(spec, planInputs));
 
@@ -118,7 +124,7 @@ export async function createContainer(
     saveState(dir, state);
     faultPoint("create:after-state");
     // Block devices for the guest leave the host's mount table before the child copies it.
-    handOverStorage(sys, planWithNetwork(planInputs, null), {
+    handOverStorage(sys, plan, {
       rootfs,
       dir,
       record: (r) => appendLedger(dir, r),
@@ -161,7 +167,13 @@ export async function createContainer(
  * (each directory ledgered first), writes the limits and moves the init child
  * in before create returns. The code loads only for a spec with a cgroupsPath.
  */
-async function planCgroup(spec: OciSpec, inputs: PlanInput, opts: CreateOptions, log: Logger) {
+async function planCgroup(
+  spec: OciSpec,
+  inputs: PlanInput,
+  plan: LaunchPlan,
+  opts: CreateOptions,
+  log: Logger,
+) {
   const linux = spec.linux as { cgroupsPath?: unknown; resources?: unknown } | undefined;
   if (linux?.cgroupsPath === undefined || linux.cgroupsPath === "") {
     if (linux?.resources) {
@@ -172,7 +184,7 @@ async function planCgroup(spec: OciSpec, inputs: PlanInput, opts: CreateOptions,
     return null;
   }
   const cg = await import("../host/cgroups/container.ts");
-  const prepared = cg.prepareContainerCgroup(spec, inputs, opts.systemdCgroup === true, log);
+  const prepared = cg.prepareContainerCgroup(spec, inputs, plan, opts.systemdCgroup === true, log);
   if (prepared === null) return null;
   return {
     apply: (sys: Syscalls, dir: string, pid: number) => {

@@ -162,7 +162,7 @@ async function becomeMonitor(
 
   const plan = planWithNetwork(inputs, network);
   for (const w of plan.warnings) log.warn(w);
-  refuseUnimplemented(inputs, plan);
+  refuseUnimplemented(inputs);
   log.debug(`exec ${JSON.stringify(plan.monitor.argv)}`);
   // Decided by create; oom_score_adj goes through /proc, so before the jail.
   const privileges = fromPrivilegeRecord(state.privileges);

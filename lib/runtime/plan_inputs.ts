@@ -37,13 +37,14 @@ export function planWithNetwork(inputs: PlanInput, network: NetworkInfo | null):
 }
 
 /** What a plan allows but this runtime cannot do yet: refused by create, not only at start. */
-export function refuseUnimplemented(inputs: PlanInput, _plan: LaunchPlan): void {
+export function refuseUnimplemented(inputs: PlanInput): void {
   if (networkRequest(inputs.spec).mode === "static") throw new StaticNetworkUnsupportedError();
 }
 
 /**
- * The plan's inputs, checked by building the plan without network: create fails
- * early on anything the plan can tell, and stores these for the init child.
+ * The plan's inputs and the plan without network: create fails early on anything
+ * the plan can tell, sizes the cgroup and hands storage over from this plan, and
+ * stores the inputs for the init child.
  */
 export async function preflightPlan(
   spec: OciSpec,
@@ -51,8 +52,8 @@ export async function preflightPlan(
   id: string,
   rootfs: string,
   configPath: string | null,
-): Promise<PlanInput> {
+): Promise<{ inputs: PlanInput; plan: LaunchPlan }> {
   const inputs = await gatherPlanInputs(spec, config, id, rootfs, configPath);
-  refuseUnimplemented(inputs, planWithNetwork(inputs, null));
-  return inputs;
+  refuseUnimplemented(inputs);
+  return { inputs, plan: planWithNetwork(inputs, null) };
 }

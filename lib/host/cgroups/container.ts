@@ -9,8 +9,7 @@ import { type DeviceRule, parseResources } from "../../oci/resources.ts";
 import { type CgroupLayout, parseLayout } from "../../plan/cgroups/hierarchy.ts";
 import { type LimitPlan, planLimits } from "../../plan/cgroups/limits.ts";
 import { resolveCgroupPath } from "../../plan/cgroups/path.ts";
-import { buildPlan } from "../../plan/build.ts";
-import type { PlanInput } from "../../plan/types.ts";
+import type { LaunchPlan, PlanInput } from "../../plan/types.ts";
 import { splitDev } from "../jail.ts";
 import { realCgroupFs } from "./fs.ts";
 import {
@@ -73,6 +72,8 @@ function monitorDevices(paths: readonly string[]): DeviceRule[] {
 export function prepareContainerCgroup(
   spec: OciSpec,
   inputs: PlanInput,
+  /** The plan without network: the guest size and the jail's devices, as the init child's. */
+  plan: LaunchPlan,
   systemd: boolean,
   log: Logger,
 ): PreparedCgroup | null {
@@ -93,8 +94,6 @@ export function prepareContainerCgroup(
     } catch { /* no systemd: runc's path mapping is all there is */ }
   }
   const layout = hostLayout();
-  // The guest size and the jail's devices, as the init child's plan will have them.
-  const plan = buildPlan({ ...inputs, facts: { ...inputs.facts, network: null } });
   const memoryOverheadMiB = inputs.host.monitors[inputs.config.hypervisor].memoryOverheadMiB;
   const guestMemoryMiB = plan.guest.memoryMiB;
   const limits = planLimits({
