@@ -9,7 +9,8 @@ import { UruncError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { loadSpec, type OciSpec, rootfsPath } from "../oci/spec.ts";
 import { processState, procStartTime } from "../oci/state.ts";
-import { caughtSignals, EXIT_SIGNAL_MASK } from "./init_signals.ts";
+import { caughtSignals, EXIT_SIGNALS } from "./init_signals.ts";
+import { awaitSignalHandler } from "./signal_ready.ts";
 import { resolveUnikernelConfig } from "../config/unikernel_config.ts";
 import { checkGuestFiles } from "../config/guest_files.ts";
 import { validateContainerId } from "./container_id.ts";
@@ -208,24 +209,15 @@ const INIT_READY_TIMEOUT_MS = 60_000;
 
 /** Until the init catches SIGTERM/SIGINT, the kernel would drop them (it is PID 1 of its namespace). */
 async function waitForSignalHandlers(dir: string, state: ContainerState): Promise<void> {
-  const deadline = Date.now() + INIT_READY_TIMEOUT_MS;
-  for (;;) {
-    const caught = processState(state.pid, BigInt(state.pidStartTime)) === "alive"
-      ? caughtSignals(state.pid)
-      : null;
-    if (caught === null) {
-      throw new UruncError(
-        `container ${state.id}: ${readInitError(dir) ?? "the init ended before it was ready"}`,
-      );
-    }
-    if ((caught & EXIT_SIGNAL_MASK) === EXIT_SIGNAL_MASK) return;
-    if (Date.now() > deadline) {
-      throw new UruncError(
-        `container ${state.id}: the init was not ready within ${INIT_READY_TIMEOUT_MS / 1000} s`,
-      );
-    }
-    await new Promise((r) => setTimeout(r, 2));
-  }
+  // A dead init stays a zombie (our child) until reaped: only a live one counts.
+  const caught = (pid: number) =>
+    processState(pid, BigInt(state.pidStartTime)) === "alive" ? caughtSignals(pid) : null;
+  if (await awaitSignalHandler(state.pid, EXIT_SIGNALS, INIT_READY_TIMEOUT_MS, caught)) return;
+  throw new UruncError(
+    caught(state.pid) === null
+      ? `container ${state.id}: ${readInitError(dir) ?? "the init ended before it was ready"}`
+      : `container ${state.id}: the init was not ready within ${INIT_READY_TIMEOUT_MS / 1000} s`,
+  );
 }
 
 function spawnInit(

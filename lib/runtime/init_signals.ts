@@ -5,14 +5,17 @@
 
 import type { Logger } from "../log.ts";
 
-const EXIT_SIGNALS = [["SIGTERM", 15], ["SIGINT", 2]] as const;
+const HANDLED = [["SIGTERM", 15], ["SIGINT", 2]] as const;
+
+/** The signal numbers `exitOnSignals` catches: create waits until the kernel shows them caught. */
+export const EXIT_SIGNALS: readonly number[] = HANDLED.map(([, n]) => n);
 
 /**
  * From now on SIGTERM/SIGINT end the init: `leave(reason)` records why (where
  * `start` will look) and the process exits as the signal would have ended it.
  */
 export function exitOnSignals(log: Logger, leave: (reason: string) => void): void {
-  for (const [name, number] of EXIT_SIGNALS) {
+  for (const [name, number] of HANDLED) {
     Deno.addSignalListener(name, () => {
       const reason = `the init received ${name} before the monitor started`;
       try {
@@ -23,9 +26,6 @@ export function exitOnSignals(log: Logger, leave: (reason: string) => void): voi
     });
   }
 }
-
-/** Bit mask of the signals `exitOnSignals` catches, as /proc/<pid>/status SigCgt shows them. */
-export const EXIT_SIGNAL_MASK = EXIT_SIGNALS.reduce((m, [, n]) => m | (1n << BigInt(n - 1)), 0n);
 
 /** The SigCgt mask of a process, or null when it is gone. */
 export function caughtSignals(pid: number): bigint | null {

@@ -9,23 +9,25 @@ import { caughtSignals } from "./init_signals.ts";
 const UNCATCHABLE = new Set([9, 19]); // SIGKILL, SIGSTOP
 
 /**
- * Wait until `pid` catches `signal` (its SigCgt bit is set), at most `timeoutMs`.
- * True when it does (or need not); false on timeout or when the process is gone:
- * the caller sends anyway, and the kernel decides as it would have.
+ * Wait until `pid` catches every one of `signals` (their SigCgt bits are set), at
+ * most `timeoutMs`. True when it does (or need not); false on timeout or when the
+ * process is gone (`caught` returns null): `kill` sends anyway, and the kernel
+ * decides as it would have; `create` fails.
  */
 export async function awaitSignalHandler(
   pid: number,
-  signal: number,
+  signals: number | readonly number[],
   timeoutMs = 3000,
   caught: (pid: number) => bigint | null = caughtSignals,
 ): Promise<boolean> {
-  if (UNCATCHABLE.has(signal)) return true;
-  const bit = 1n << BigInt(signal - 1);
+  const bit = [signals].flat().filter((s) => !UNCATCHABLE.has(s))
+    .reduce((m, s) => m | (1n << BigInt(s - 1)), 0n);
+  if (bit === 0n) return true;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const mask = caught(pid);
     if (mask === null) return false;
-    if ((mask & bit) !== 0n) return true;
+    if ((mask & bit) === bit) return true;
     if (Date.now() >= deadline) return false;
     await new Promise((r) => setTimeout(r, 10));
   }
