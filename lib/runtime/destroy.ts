@@ -64,7 +64,8 @@ export async function destroyContainer(
   // Only containers with a cgroup load its code.
   const cgroups = cgroupEntries.length > 0 ? await import("../host/cgroups/cleanup.ts") : null;
   try {
-    await cgroups?.beforeKill(sys, t.state);
+    // A cgroup error is one problem among others: the kill and the rest of the ledger go on.
+    await cgroups?.beforeKill(sys, t.state).catch((err) => problems.push(describe(err)));
     for (const p of procs) {
       const err = await killAndWait(sys, p.pid, BigInt(p.startTime));
       if (err) problems.push(err);
@@ -85,8 +86,11 @@ export async function destroyContainer(
       ),
     );
     if (cgroups) {
+      const id = t.dir.split("/").pop()!;
       problems.push(
-        ...await cgroups.afterKill(sys, log, t.dir.split("/").pop()!, t.state, cgroupEntries),
+        ...await cgroups.afterKill(sys, log, id, t.state, cgroupEntries).catch((err) => [
+          describe(err),
+        ]),
       );
     }
     for (const r of [...ledger].reverse()) {

@@ -17,7 +17,7 @@ import type { NetworkInfo, PlanInput } from "../plan/types.ts";
 import { setupNetwork } from "../host/network/mod.ts";
 import { faultPoint } from "./fault.ts";
 import { runLifecycleHooks } from "./hooks.ts";
-import { planWithNetwork, refuseUnimplemented } from "./plan_inputs.ts";
+import { planWithNetwork } from "./plan_inputs.ts";
 import {
   appendLedger,
   containerDir,
@@ -162,7 +162,6 @@ async function becomeMonitor(
 
   const plan = planWithNetwork(inputs, network);
   for (const w of plan.warnings) log.warn(w);
-  refuseUnimplemented(inputs);
   log.debug(`exec ${JSON.stringify(plan.monitor.argv)}`);
   // Decided by create; oom_score_adj goes through /proc, so before the jail.
   const privileges = fromPrivilegeRecord(state.privileges);
@@ -191,8 +190,9 @@ async function becomeMonitor(
     readonlyRoot: spec.root.readonly === true,
   });
   faultPoint("init:after-jail");
-  if (helpers !== null) await helpers.startHelpers(sys, log, plan.storage.helpers, user);
+  // Before the helpers too: fds inherited from the shim must not live on in a root virtiofsd.
   sys.closeFromOnExec(3);
+  if (helpers !== null) await helpers.startHelpers(sys, log, plan.storage.helpers, user);
   const filters = dropPrivileges(
     sys,
     privileges,
