@@ -5,12 +5,13 @@
 
 import { check, cstr, errno, libc, SyscallError } from "./libc.ts";
 import { O } from "./constants.ts";
+import { ERRNO } from "./errno.ts";
 
 const AT_EMPTY_PATH = 0x1000;
 const STATX_TYPE = 0x1;
 const STATX_SIZE = 0x200;
 const S_IFMT = 0o170000;
-const ENOENT = 2, ENOTDIR = 20;
+const { ENOENT, ENOTDIR } = ERRNO;
 /** ioctl(fd, NS_GET_NSTYPE): the CLONE_NEW* type of a namespace file (Linux 4.11+). */
 const NS_GET_NSTYPE = 0xb703n;
 

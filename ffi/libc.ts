@@ -2,6 +2,10 @@
 // (LP64: long/size_t/pointer = 64 bit, int = 32 bit); callers go through the
 // `Syscalls` seam in ./syscalls.ts rather than using this table directly.
 
+import { errnoName } from "./errno.ts";
+
+export { errnoName };
+
 const SYMBOLS = {
   // int *__errno_location(void)
   __errno_location: { parameters: [], result: "pointer" },
@@ -90,76 +94,53 @@ const SYMBOLS = {
   flock: { parameters: ["i32", "i32"], result: "i32" },
   // int sethostname(const char *name, size_t len)
   sethostname: { parameters: ["buffer", "usize"], result: "i32" },
-  // int listen(int fd, int backlog)
-  listen: { parameters: ["i32", "i32"], result: "i32" },
-  // int accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags)
-  accept4: { parameters: ["i32", "buffer", "buffer", "i32"], result: "i32" },
-  // ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
-  recvmsg: { parameters: ["i32", "buffer", "i32"], result: "isize" },
-  // int isatty(int fd)
-  isatty: { parameters: ["i32"], result: "i32" },
-  // pid_t waitpid(pid_t pid, int *status, int options)
-  waitpid: { parameters: ["i32", "buffer", "i32"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 export type LibcSymbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
+type SymbolName = keyof typeof SYMBOLS;
 
-let lib: Deno.DynamicLibrary<typeof SYMBOLS> | undefined;
+/** Kept open: a symbol must not outlive its library. */
+const opened: Deno.DynamicLibrary<Deno.ForeignLibraryInterface>[] = [];
+let errnoLocation: LibcSymbols["__errno_location"] | undefined;
 
-/** The libc symbol table, opened on first use (most CLI calls never need it). */
+/**
+ * Binds one symbol on first use. Binding costs ~0.25 ms a symbol (15 ms for the whole table,
+ * on every CLI call that made one syscall); a command uses a handful. __errno_location comes
+ * with the first binding: dlopen may itself set errno, so errno() must never be the one to bind.
+ */
+function bind<N extends SymbolName>(name: N): LibcSymbols[N] {
+  const wanted: Deno.ForeignLibraryInterface = { [name]: SYMBOLS[name] };
+  if (errnoLocation === undefined) wanted.__errno_location = SYMBOLS.__errno_location;
+  const lib = Deno.dlopen("libc.so.6", wanted);
+  opened.push(lib);
+  const symbols = lib.symbols as unknown as LibcSymbols;
+  errnoLocation ??= symbols.__errno_location;
+  return symbols[name];
+}
+
+const table = {} as LibcSymbols;
+for (const name of Object.keys(SYMBOLS) as SymbolName[]) {
+  Object.defineProperty(table, name, {
+    configurable: true,
+    enumerable: true,
+    get() {
+      const fn = name === "__errno_location" && errnoLocation ? errnoLocation : bind(name);
+      Object.defineProperty(table, name, { value: fn, enumerable: true });
+      return fn;
+    },
+  });
+}
+
+/** The libc symbol table; each symbol is bound on first use (most CLI calls need few). */
 export function libc(): LibcSymbols {
-  lib ??= Deno.dlopen("libc.so.6", SYMBOLS);
-  return lib.symbols;
+  return table;
 }
 
 /** errno of the last failing call; read it before any other libc call. */
 export function errno(): number {
-  const p = libc().__errno_location();
+  if (errnoLocation === undefined) return 0; // no libc call has been made
+  const p = errnoLocation();
   return p === null ? 0 : new Deno.UnsafePointerView(p).getInt32();
-}
-
-const ERRNO_NAMES: Record<number, string> = {
-  1: "EPERM",
-  2: "ENOENT",
-  3: "ESRCH",
-  4: "EINTR",
-  5: "EIO",
-  6: "ENXIO",
-  7: "E2BIG",
-  9: "EBADF",
-  10: "ECHILD",
-  11: "EAGAIN",
-  12: "ENOMEM",
-  13: "EACCES",
-  16: "EBUSY",
-  17: "EEXIST",
-  19: "ENODEV",
-  20: "ENOTDIR",
-  21: "EISDIR",
-  22: "EINVAL",
-  24: "EMFILE",
-  25: "ENOTTY",
-  28: "ENOSPC",
-  27: "EFBIG",
-  30: "EROFS",
-  32: "EPIPE",
-  36: "ENAMETOOLONG",
-  38: "ENOSYS",
-  39: "ENOTEMPTY",
-  40: "ELOOP",
-  61: "ENODATA",
-  93: "EPROTONOSUPPORT",
-  95: "EOPNOTSUPP",
-  97: "EAFNOSUPPORT",
-  98: "EADDRINUSE",
-  99: "EADDRNOTAVAIL",
-  104: "ECONNRESET",
-  110: "ETIMEDOUT",
-  111: "ECONNREFUSED",
-};
-
-export function errnoName(code: number): string {
-  return ERRNO_NAMES[code] ?? `errno ${code}`;
 }
 
 export function strerror(code: number): string {

@@ -18,6 +18,7 @@ import {
   SECCOMP_SET_MODE_FILTER,
   SYS,
 } from "./constants.ts";
+import { ERRNO } from "./errno.ts";
 
 /** A classic-BPF seccomp program (struct sock_filter[]) and its SECCOMP_FILTER_FLAG_* bits. */
 export interface BpfFilter {
@@ -303,7 +304,7 @@ export function realSyscalls(): Syscalls {
       const fd = c.syscall3(BigInt(SYS.pidfd_open), BigInt(pid), 0n, 0n);
       if (fd >= 0n) return Number(fd);
       const e = errno();
-      if (e === 3) return null;
+      if (e === ERRNO.ESRCH) return null;
       throw new SyscallError("pidfd_open", e, `pid ${pid}`);
     },
     pidfdSignal(pidfd, signal) {
@@ -311,7 +312,7 @@ export function realSyscalls(): Syscalls {
       const r = c.syscall4(BigInt(SYS.pidfd_send_signal), BigInt(pidfd), BigInt(signal), 0n, 0n);
       if (r === 0n) return true;
       const e = errno();
-      if (e === 3) return false;
+      if (e === ERRNO.ESRCH) return false;
       throw new SyscallError("pidfd_send_signal", e, `signal ${signal}`);
     },
     sethostname(name) {

@@ -20,9 +20,21 @@ if (denortBin !== undefined) {
   }
 }
 
+/** Every module under `dir`: lib/lazy.ts imports by computed specifiers that compile cannot follow. */
+function modulesUnder(dir: string): string[] {
+  const found: string[] = [];
+  for (const e of Deno.readDirSync(`${repo}/${dir}`)) {
+    const rel = `${dir}/${e.name}`;
+    if (e.isDirectory) found.push(...modulesUnder(rel));
+    else if (e.isFile && e.name.endsWith(".ts")) found.push(rel);
+  }
+  return found.sort();
+}
+const includes = ["lib", "ffi"].flatMap(modulesUnder).flatMap((m) => ["--include", m]);
+
 Deno.mkdirSync(`${repo}/.build`, { recursive: true });
 const out = await new Deno.Command(Deno.execPath(), {
-  args: ["compile", "-A", "--output", output, `${repo}/main.ts`],
+  args: ["compile", "-A", ...includes, "--output", output, `${repo}/main.ts`],
   cwd: repo,
   stdin: "null",
   stdout: "inherit",

@@ -33,6 +33,7 @@ import {
 
 import { NetlinkError, NetlinkSocket } from "./socket.ts";
 import { RTM } from "./constants.ts";
+import { ERRNO } from "../errno.ts";
 
 export type {
   Address,
@@ -72,7 +73,7 @@ export interface Rtnl {
   close(): void;
 }
 
-const ENODEV = 19;
+const { ENODEV } = ERRNO;
 
 const replies = (ms: NlMessage[], type: number) =>
   ms.filter((m) => m.type === type).map((m) => m.payload);

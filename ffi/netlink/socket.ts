@@ -18,13 +18,7 @@ import {
   SOL_SOCKET,
 } from "./constants.ts";
 import type { Request } from "./messages.ts";
-
-const EXTRA_ERRNO: Record<number, string> = {
-  34: "ERANGE",
-  90: "EMSGSIZE",
-  105: "ENOBUFS",
-  71: "EPROTO",
-};
+import { ERRNO } from "../errno.ts";
 
 /** The kernel refused a request: which operation, on what, errno and the kernel's own words. */
 export class NetlinkError extends Error {
@@ -34,10 +28,11 @@ export class NetlinkError extends Error {
     readonly errno: number,
     readonly extack: string | null = null,
   ) {
-    const name = errnoName(errno).startsWith("errno ")
-      ? EXTRA_ERRNO[errno] ?? errnoName(errno)
-      : errnoName(errno);
-    super(`${op} ${subject} failed: ${name} (${strerror(errno)})${extack ? `: ${extack}` : ""}`);
+    super(
+      `${op} ${subject} failed: ${errnoName(errno)} (${strerror(errno)})${
+        extack ? `: ${extack}` : ""
+      }`,
+    );
     this.name = "NetlinkError";
   }
 }
@@ -52,8 +47,7 @@ export interface NetlinkTransport {
 
 const RECV_BUFFER = 64 * 1024;
 const MSG_TRUNC = 0x20;
-const EINTR = 4;
-const EAGAIN = 11;
+const { EINTR, EAGAIN } = ERRNO;
 const RECEIVE_TIMEOUT_S = 10;
 
 /** A NETLINK_ROUTE socket in the calling thread's current network namespace. */

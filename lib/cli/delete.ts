@@ -6,6 +6,7 @@ import { damagedError, lookupContainer, removeStateless } from "../runtime/store
 import { execRunc } from "../runtime/runc.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { CommandContext } from "./context.ts";
+import { lazyImport } from "../lazy.ts";
 
 export async function main(ctx: CommandContext, args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
@@ -49,7 +50,10 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
     }
     const state = found.kind === "ours" ? found.state : null;
     // Loaded only now: `delete --force` of an unknown id (after every container) stays cheap.
-    const { destroyContainer } = await import("../runtime/destroy.ts");
+    const { destroyContainer } = await lazyImport<typeof import("../runtime/destroy.ts")>(
+      import.meta.url,
+      "../runtime/destroy.ts",
+    );
     const problems = await destroyContainer(sys, ctx.log, {
       state,
       dir: found.dir,

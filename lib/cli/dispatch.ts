@@ -7,57 +7,36 @@ import { createLogger, type LogFormat, type LogOptions } from "../log.ts";
 import type { CommandContext, CommandMain } from "./context.ts";
 import { VERSION } from "../version.ts";
 import { setThreadLostReporter } from "../../ffi/thread_lost.ts";
+import { lazyImport } from "../lazy.ts";
 
-interface CommandEntry {
+export interface CommandEntry {
   summary: string;
-  load: () => Promise<{ main: CommandMain }>;
+  /** lib/cli/<module>.ts, which exports `main`; loaded only when the command runs. */
+  module?: string;
+  main?: CommandMain;
   /** The command's stdio belongs to the container: never print errors there. */
   quiet?: boolean;
   hidden?: boolean;
 }
 
-const COMMANDS: Record<string, CommandEntry> = {
-  create: { summary: "create a container", load: () => import("./create.ts"), quiet: true },
-  start: { summary: "start a created container", load: () => import("./start.ts") },
-  run: {
-    summary: "create and start a container, wait for it",
-    load: () => import("./run.ts"),
-    quiet: true,
-  },
-  state: { summary: "print the state of a container", load: () => import("./state.ts") },
-  kill: { summary: "send a signal to a container", load: () => import("./kill.ts") },
-  delete: {
-    summary: "delete a container and everything urunc created for it",
-    load: () => import("./delete.ts"),
-  },
-  list: { summary: "list containers", load: () => import("./list.ts") },
-  ps: { summary: "list the processes of a container", load: () => import("./ps.ts") },
-  pause: { summary: "freeze a running container", load: () => import("./pause.ts") },
-  resume: { summary: "thaw a paused container", load: () => import("./resume.ts") },
-  update: {
-    summary: "change a container's cgroup limits",
-    load: () => import("./update.ts"),
-  },
-  events: {
-    summary: "print a container's cgroup stats (--stats: once)",
-    load: () => import("./events.ts"),
-  },
-  features: { summary: "print the OCI features document", load: () => import("./features.ts") },
-  plan: {
-    summary: "print the launch plan for a bundle without running it",
-    load: () => import("./plan.ts"),
-  },
-  check: {
-    summary: "check that the host can run unikernel containers",
-    load: () => import("./check.ts"),
-  },
-  help: { summary: "show help", load: () => Promise.resolve({ main: () => (printHelp(), 0) }) },
-  init: {
-    summary: "internal: the container init",
-    load: () => import("./init.ts"),
-    quiet: true,
-    hidden: true,
-  },
+export const COMMANDS: Record<string, CommandEntry> = {
+  create: { summary: "create a container", module: "create", quiet: true },
+  start: { summary: "start a created container", module: "start" },
+  run: { summary: "create and start a container, wait for it", module: "run", quiet: true },
+  state: { summary: "print the state of a container", module: "state" },
+  kill: { summary: "send a signal to a container", module: "kill" },
+  delete: { summary: "delete a container and everything urunc created for it", module: "delete" },
+  list: { summary: "list containers", module: "list" },
+  ps: { summary: "list the processes of a container", module: "ps" },
+  pause: { summary: "freeze a running container", module: "pause" },
+  resume: { summary: "thaw a paused container", module: "resume" },
+  update: { summary: "change a container's cgroup limits", module: "update" },
+  events: { summary: "print a container's cgroup stats (--stats: once)", module: "events" },
+  features: { summary: "print the OCI features document", module: "features" },
+  plan: { summary: "print the launch plan for a bundle without running it", module: "plan" },
+  check: { summary: "check that the host can run unikernel containers", module: "check" },
+  help: { summary: "show help", main: () => (printHelp(), 0) },
+  init: { summary: "internal: the container init", module: "init", quiet: true, hidden: true },
 };
 
 const GLOBAL_VALUE_FLAGS = new Set(["root", "log", "log-format", "rootless", "criu", "config"]);
@@ -190,6 +169,14 @@ export function printHelp(): void {
   console.log(lines.join("\n"));
 }
 
+/** The command's `main`, its module imported now (see lib/lazy.ts for why not with a literal). */
+export async function loadCommand(entry: CommandEntry): Promise<CommandMain> {
+  if (entry.main) return entry.main;
+  const mod = await lazyImport<{ main?: unknown }>(import.meta.url, `./${entry.module}.ts`);
+  if (typeof mod.main !== "function") throw new Error(`lib/cli/${entry.module}.ts has no main`);
+  return mod.main as CommandMain;
+}
+
 export async function runCli(argv: readonly string[]): Promise<number> {
   let logOptions: LogOptions = { path: null, format: "text", debug: false };
   let quiet = false;
@@ -224,7 +211,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
       systemdCgroup: globals.systemdCgroup,
       runcArgv,
     };
-    const { main } = await entry.load();
+    const main = await loadCommand(entry);
     return await main(ctx, rest);
   } catch (err) {
     // A JS engine error is a bug in urunc, never a user's mistake: say so.

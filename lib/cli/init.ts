@@ -4,6 +4,7 @@ import { exitOnSignals } from "../runtime/init_signals.ts";
 import { containerDir, recordInitError } from "../runtime/store.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { CommandContext } from "./context.ts";
+import { lazyImport } from "../lazy.ts";
 
 export async function main(ctx: CommandContext, args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
@@ -16,7 +17,10 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
   const [root, id] = [ctx.root, positionals[0]];
   // First, before the heavy modules load: create waits for these handlers.
   exitOnSignals(ctx.log, (reason) => recordInitError(containerDir(root, id), reason));
-  const { runInit } = await import("../runtime/init.ts");
+  const { runInit } = await lazyImport<typeof import("../runtime/init.ts")>(
+    import.meta.url,
+    "../runtime/init.ts",
+  );
   return await runInit(realSyscalls(), ctx.log, {
     root,
     id,

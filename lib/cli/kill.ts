@@ -1,6 +1,6 @@
 import { SIGNALS } from "../../ffi/constants.ts";
 import { realSyscalls } from "../../ffi/syscalls.ts";
-import { ContainerNotRunningError, UruncError, UsageError } from "../errors.ts";
+import { ContainerNotRunningError, UsageError } from "../errors.ts";
 import { signalOurProcess } from "../runtime/signal.ts";
 import { awaitSignalHandler } from "../runtime/signal_ready.ts";
 import { liveStatus } from "../runtime/status.ts";

@@ -1,6 +1,6 @@
 // Commands on an existing container: ours, or runc's (same --root) handed to runc.
 import { realSyscalls } from "../../ffi/syscalls.ts";
-import { ContainerNotFoundError, UruncError } from "../errors.ts";
+import { ContainerNotFoundError } from "../errors.ts";
 import { execRunc } from "../runtime/runc.ts";
 import { type ContainerState, damagedError, lookupContainer } from "../runtime/store.ts";
 import type { CommandContext } from "./context.ts";

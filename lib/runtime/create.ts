@@ -36,6 +36,7 @@ import { lockContainerDir } from "./lock.ts";
 import { faultPoint } from "./fault.ts";
 import type { LogOptions } from "../log.ts";
 import type { LaunchPlan, PlanInput } from "../plan/types.ts";
+import { lazyImport } from "../lazy.ts";
 
 export interface CreateOptions {
   root: string;
@@ -154,7 +155,10 @@ export async function createContainer(
     return { state, dir, child };
   } catch (err) {
     // Nothing half-created stays behind: kill the child, undo the ledger, drop the dir.
-    const { destroyContainer } = await import("./destroy.ts"); // only on failure
+    const { destroyContainer } = await lazyImport<typeof import("./destroy.ts")>(
+      import.meta.url,
+      "./destroy.ts",
+    ); // only on failure
     const problems = await destroyContainer(sys, log, { state, dir, runPoststop: false });
     for (const p of problems) log.warn(`cleanup after failed create: ${p}`);
     throw err;
@@ -184,7 +188,10 @@ async function planCgroup(
     }
     return null;
   }
-  const cg = await import("../host/cgroups/container.ts");
+  const cg = await lazyImport<typeof import("../host/cgroups/container.ts")>(
+    import.meta.url,
+    "../host/cgroups/container.ts",
+  );
   const prepared = cg.prepareContainerCgroup(spec, inputs, plan, opts.systemdCgroup === true, log);
   if (prepared === null) return null;
   return {

@@ -12,6 +12,7 @@ import { signalOurProcess } from "./signal.ts";
 import { type ContainerState, readLedger, type Resource } from "./store.ts";
 import { cleanupNetResources } from "./net_cleanup.ts";
 import { undoHandOver } from "../host/block_handover.ts";
+import { lazyImport } from "../lazy.ts";
 
 export interface DestroyTarget {
   /** null: state.json is damaged; only what the ledger proves is ours is undone. */
@@ -62,7 +63,12 @@ export async function destroyContainer(
     r.kind === "cgroup"
   );
   // Only containers with a cgroup load its code.
-  const cgroups = cgroupEntries.length > 0 ? await import("../host/cgroups/cleanup.ts") : null;
+  const cgroups = cgroupEntries.length > 0
+    ? await lazyImport<typeof import("../host/cgroups/cleanup.ts")>(
+      import.meta.url,
+      "../host/cgroups/cleanup.ts",
+    )
+    : null;
   try {
     // A cgroup error is one problem among others: the kill and the rest of the ledger go on.
     await cgroups?.beforeKill(sys, t.state).catch((err) => problems.push(describe(err)));

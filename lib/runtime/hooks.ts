@@ -5,6 +5,7 @@ import type { Logger } from "../log.ts";
 import { ociState, serializeState } from "../oci/state.ts";
 import type { ContainerState } from "./store.ts";
 import type { LiveStatus } from "./status.ts";
+import { lazyImport } from "../lazy.ts";
 
 export interface HookRunOptions {
   /** Wrap the (synchronous) spawn of each hook, e.g. to enter the container's namespaces. */
@@ -35,7 +36,10 @@ export async function runLifecycleHooks(
   const list = hooks?.[kind] ?? [];
   if (list.length === 0) return;
   // The runner (node:child_process and friends) loads only for a spec with hooks.
-  const { runHooks } = await import("../oci/hooks.ts");
+  const { runHooks } = await lazyImport<typeof import("../oci/hooks.ts")>(
+    import.meta.url,
+    "../oci/hooks.ts",
+  );
   const status = opts.status ??
     (kind === "poststart" || kind === "startContainer" ? "running" : "created");
   const wrap = opts.spawnIn;

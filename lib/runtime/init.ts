@@ -26,6 +26,7 @@ import {
   loadContainer,
   recordInitError,
 } from "./store.ts";
+import { lazyImport } from "../lazy.ts";
 
 export interface InitOptions {
   root: string;
@@ -173,12 +174,18 @@ async function becomeMonitor(
 
   // Block pass-through: the jail is a tmpfs with the kept kernel/initrd (mount points on it vanish with it).
   // virtiofs only; imported before pivot_root (a module load there would touch the jail).
-  const helpers = plan.storage.helpers.length > 0 ? await import("./storage_helpers.ts") : null;
+  const helpers = plan.storage.helpers.length > 0
+    ? await lazyImport<typeof import("./storage_helpers.ts")>(
+      import.meta.url,
+      "./storage_helpers.ts",
+    )
+    : null;
   const ownRoot = plan.storage.devmapper !== null &&
-    (await import("./storage_setup.ts")).rootfsForHandedOverDevice(sys, plan, {
-      rootfs: state.rootfs,
-      dir,
-    });
+    (await lazyImport<typeof import("./storage_setup.ts")>(import.meta.url, "./storage_setup.ts"))
+      .rootfsForHandedOverDevice(sys, plan, {
+        rootfs: state.rootfs,
+        dir,
+      });
   applyJail(sys, plan.jail, {
     rootfs: state.rootfs,
     uid: user.uid,

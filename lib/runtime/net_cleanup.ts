@@ -4,8 +4,9 @@ import { describe } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { cleanupNetwork, isLeftInPlace, type NetResource } from "../host/network/mod.ts";
 import type { Resource } from "./store.ts";
+import { ERRNO } from "../../ffi/errno.ts";
 
-const ENOENT = 2;
+const { ENOENT } = ERRNO;
 
 /**
  * Returns only what a later `delete` could still fix. A namespace that is gone

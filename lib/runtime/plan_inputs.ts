@@ -14,6 +14,7 @@ import type {
 import type { OciSpec } from "../oci/spec.ts";
 import { StaticNetworkUnsupportedError } from "../host/network/errors.ts";
 import { networkRequest } from "../plan/network.ts";
+import { lazyImport } from "../lazy.ts";
 
 /** Everything but the network, which only exists once the init child set it up. */
 export async function gatherPlanInputs(
@@ -25,10 +26,14 @@ export async function gatherPlanInputs(
   /** Facts of another host (`urunc plan --facts`); probed here when absent. */
   given?: HostFacts,
 ): Promise<PlanInput> {
-  const { loadHostConfig } = await import("../config/host_config.ts");
+  const { loadHostConfig } = await lazyImport<typeof import("../config/host_config.ts")>(
+    import.meta.url,
+    "../config/host_config.ts",
+  );
   const host = await loadHostConfig(configPath, configPath !== null);
   const facts = given ??
-    (await import("../host/probe.ts")).probeHostFacts(host, { rootfs, mounts: spec.mounts ?? [] });
+    (await lazyImport<typeof import("../host/probe.ts")>(import.meta.url, "../host/probe.ts"))
+      .probeHostFacts(host, { rootfs, mounts: spec.mounts ?? [] });
   return { containerId: id, spec: toPlanSpec(spec), config, host, facts };
 }
 

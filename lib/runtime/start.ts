@@ -12,6 +12,7 @@ import { processState } from "../oci/state.ts";
 import { type ContainerState, EXEC_FIFO, readInitError } from "./store.ts";
 import { faultPoint } from "./fault.ts";
 import { liveStatus } from "./status.ts";
+import { ERRNO } from "../../ffi/errno.ts";
 
 const START_TIMEOUT_MS = 120_000;
 
@@ -84,7 +85,7 @@ function readSome(sys: Syscalls, fd: number): Uint8Array | null {
   try {
     return sys.read(fd, 4096);
   } catch (err) {
-    if (err instanceof SyscallError && err.errno === 11) return null;
+    if (err instanceof SyscallError && err.errno === ERRNO.EAGAIN) return null;
     throw err;
   }
 }

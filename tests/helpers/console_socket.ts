@@ -1,6 +1,7 @@
 // The shim's side of --console-socket: listen, accept one connection and
 // receive the pty master sent with SCM_RIGHTS.
 import { check, libc } from "../../ffi/libc.ts";
+import { testLibc } from "./test_libc.ts";
 
 export class ConsoleSocket {
   readonly fd: number;
@@ -11,13 +12,13 @@ export class ConsoleSocket {
     new DataView(addr.buffer).setUint16(0, 1, true);
     addr.set(new TextEncoder().encode(path), 2);
     check(c.bind(this.fd, addr, 110), "bind", path);
-    check(c.listen(this.fd, 1), "listen", path);
+    check(testLibc().listen(this.fd, 1), "listen", path);
   }
 
   /** Accept the runtime's connection (it connected during create) and return the received fd and name. */
   receive(): { fd: number; name: string } {
     const c = libc();
-    const conn = check(c.accept4(this.fd, null, null, 0o2000000), "accept4");
+    const conn = check(testLibc().accept4(this.fd, null, null, 0o2000000), "accept4");
     try {
       const data = new Uint8Array(256);
       const ptr = (b: Uint8Array) =>
@@ -32,7 +33,7 @@ export class ConsoleSocket {
       mv.setBigUint64(24, 1n, true);
       mv.setBigUint64(32, ptr(ctrl), true);
       mv.setBigUint64(40, BigInt(ctrl.length), true);
-      const n = Number(check(c.recvmsg(conn, msg, 0), "recvmsg"));
+      const n = Number(check(testLibc().recvmsg(conn, msg, 0), "recvmsg"));
       const cv = new DataView(ctrl.buffer);
       if (cv.getInt32(8, true) !== 1 || cv.getInt32(12, true) !== 1) {
         throw new Error("no SCM_RIGHTS in the message");

@@ -1,6 +1,7 @@
 // Tests stand in for the containerd shim: they must reap the monitor that
 // `urunc create` leaves behind, so the test process becomes a child subreaper.
 import { libc } from "../../ffi/libc.ts";
+import { testLibc } from "./test_libc.ts";
 
 const PR_SET_CHILD_SUBREAPER = 36;
 const WNOHANG = 1;
@@ -19,7 +20,7 @@ export async function reap(pid: number, timeoutMs = 30_000): Promise<number> {
   const status = new Int32Array(1);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const r = libc().waitpid(pid, new Uint8Array(status.buffer), WNOHANG);
+    const r = testLibc().waitpid(pid, new Uint8Array(status.buffer), WNOHANG);
     if (r === pid) {
       const s = status[0];
       return (s & 0x7f) === 0 ? (s >> 8) & 0xff : 128 + (s & 0x7f);

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { libc } from "../../ffi/libc.ts";
+import { testLibc } from "../helpers/test_libc.ts";
 import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../helpers/bundle.ts";
 import { ConsoleSocket, readFdUntil } from "../helpers/console_socket.ts";
 import { removeCgroupTree } from "../helpers/cgroups.ts";
@@ -56,7 +57,7 @@ for (const deviceCgroup of [false, true]) {
         const got = sock.receive();
         master = got.fd;
         assert.equal(got.name, "/dev/ptmx");
-        assert.equal(libc().isatty(master), 1, "the received fd is a terminal");
+        assert.equal(testLibc().isatty(master), 1, "the received fd is a terminal");
         const c = await create;
         await c.stdout.cancel();
         await c.stderr.cancel();

@@ -8,6 +8,7 @@ import { NetlinkSocket } from "../../../ffi/netlink/socket.ts";
 import { SocketRtnl } from "../../../ffi/netlink/rtnl.ts";
 import { withScratchNetns } from "../../../ffi/netns.ts";
 import { realTun } from "../../../ffi/tun.ts";
+import { ERRNO } from "../../../ffi/errno.ts";
 
 export interface SupportItem {
   name: string;
@@ -86,7 +87,7 @@ function probeFeatures(): SupportItem[] {
       }
     });
   } catch (e) {
-    const why = (e as { errno?: number }).errno === 1
+    const why = (e as { errno?: number }).errno === ERRNO.EPERM
       ? "cannot probe: creating a network namespace needs root (CAP_SYS_ADMIN)"
       : `cannot probe: ${(e as Error).message}`;
     for (const f of FEATURES) if (!results.has(f)) set(f, false, why);

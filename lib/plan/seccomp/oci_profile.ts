@@ -25,6 +25,7 @@ import {
   seccompArgLow,
 } from "./bpf.ts";
 import { AUDIT_ARCH, SYSCALLS } from "./syscalls.ts";
+import { ERRNO } from "../../../ffi/errno.ts";
 
 /** A filter ready for seccomp(SECCOMP_SET_MODE_FILTER, flags, prog). */
 export interface SeccompFilter {
@@ -36,7 +37,7 @@ export interface SeccompFilter {
 
 /** BPF_MAXINSNS: the kernel refuses longer programs. */
 const MAX_INSTRUCTIONS = 4096;
-const EPERM = 1;
+const { EPERM } = ERRNO;
 const X32_SYSCALL_BIT = 0x40000000;
 
 export const SECCOMP_ACTIONS = [

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DEFAULT_ROOT, parseGlobals } from "../../../lib/cli/dispatch.ts";
+import { COMMANDS, DEFAULT_ROOT, loadCommand, parseGlobals } from "../../../lib/cli/dispatch.ts";
 import { parseSignal } from "../../../lib/cli/kill.ts";
 
 Deno.test("global flags as the shim passes them", () => {
@@ -98,3 +98,9 @@ for (const s of ["0", "65", "SIGFOO", "-9", "", "9x"]) {
   Deno.test(`signal ${JSON.stringify(s)} is refused`, () =>
     assert.throws(() => parseSignal(s), /invalid signal/));
 }
+
+Deno.test("every command's module loads and exports main", async () => {
+  for (const [name, entry] of Object.entries(COMMANDS)) {
+    assert.equal(typeof await loadCommand(entry), "function", name);
+  }
+});

@@ -1,9 +1,13 @@
-// The static import graph of a module: what loading it costs before any of its
-// code runs. Dynamic `import()` and `import type` are not followed: they cost
-// nothing until used.
+// The module graph Deno loads before a module's first line runs: its static
+// imports and, as Deno walks them too, its dynamic imports with a literal
+// specifier. `import type`, `typeof import(...)` and computed specifiers
+// (lib/lazy.ts) are not followed: they cost nothing until used.
 import { fileURLToPath } from "node:url";
 
 const STATIC_IMPORT = /^\s*(?:import|export)\s+(?!type\s)(?:[^"';]*?\s+from\s+)?["']([^"']+)["']/gm;
+
+const LITERAL_DYNAMIC_IMPORT =
+  /^(?!\s*(?:\/\/|\*)).*?(?<!typeof\s*)\bimport\(\s*["']([^"']+)["']\s*\)/gm;
 
 /** Every specifier reachable by static imports from `entry` (files as repo-relative paths). */
 export function staticGraph(entry: URL): Set<string> {
@@ -14,7 +18,7 @@ export function staticGraph(entry: URL): Set<string> {
     if (seen.has(rel)) return;
     seen.add(rel);
     const text = Deno.readTextFileSync(url);
-    for (const m of text.matchAll(STATIC_IMPORT)) {
+    for (const m of [...text.matchAll(STATIC_IMPORT), ...text.matchAll(LITERAL_DYNAMIC_IMPORT)]) {
       const spec = m[1];
       if (spec.startsWith(".")) visit(new URL(spec, url));
       else seen.add(spec);
