@@ -8,7 +8,7 @@
 import type { Syscalls } from "../../ffi/syscalls.ts";
 import { MS } from "../../ffi/constants.ts";
 import { UruncError } from "../errors.ts";
-import type { Resource } from "../runtime/store.ts";
+import type { Resource } from "../ledger.ts";
 import { type MountEntry, parseMountinfo } from "./mountinfo.ts";
 import { splitDev } from "./jail.ts";
 

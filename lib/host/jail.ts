@@ -7,7 +7,7 @@ import { MNT_DETACH, MS, S_IFBLK, S_IFCHR } from "../../ffi/constants.ts";
 import type { Syscalls } from "../../ffi/syscalls.ts";
 import { UruncError } from "../errors.ts";
 import type { JailPlan, PlanFile } from "../plan/types.ts";
-import type { Resource } from "../runtime/store.ts";
+import type { Resource } from "../ledger.ts";
 import { secureJoin } from "./secure_join.ts";
 import { lockImageMounts, maskPaths, mountsBelow } from "./jail_restrict.ts";
 import { bindShares } from "./jail_shares.ts";

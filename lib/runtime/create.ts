@@ -23,7 +23,6 @@ import { execRunc, sandboxMarker } from "./runc.ts";
 import { selfCommand } from "./self_exec.ts";
 import { runLifecycleHooks } from "./hooks.ts";
 import {
-  appendLedger,
   type ContainerState,
   createContainerDir,
   EXEC_FIFO,
@@ -32,6 +31,7 @@ import {
   STATE_FORMAT,
   writePidFile,
 } from "./store.ts";
+import { appendLedger } from "../ledger.ts";
 import { lockContainerDir } from "./lock.ts";
 import { faultPoint } from "./fault.ts";
 import type { LogOptions } from "../log.ts";

@@ -19,13 +19,13 @@ import { faultPoint } from "./fault.ts";
 import { runLifecycleHooks } from "./hooks.ts";
 import { planWithNetwork } from "./plan_inputs.ts";
 import {
-  appendLedger,
   containerDir,
   type ContainerState,
   EXEC_FIFO,
   loadContainer,
   recordInitError,
 } from "./store.ts";
+import { appendLedger } from "../ledger.ts";
 import { lazyImport } from "../lazy.ts";
 
 export interface InitOptions {

@@ -3,7 +3,7 @@ import { withNetns } from "../../ffi/netns.ts";
 import { describe } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { cleanupNetwork, isLeftInPlace, type NetResource } from "../host/network/mod.ts";
-import type { Resource } from "./store.ts";
+import type { Resource } from "../ledger.ts";
 import { ERRNO } from "../../ffi/errno.ts";
 
 const { ENOENT } = ERRNO;

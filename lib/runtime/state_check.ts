@@ -5,24 +5,9 @@
 
 import { HOOK_KINDS } from "../oci/hook_kinds.ts";
 import { MONITOR_KINDS, UNIKERNEL_TYPES } from "../plan/types.ts";
+import { DIGITS, fields, isInt, isObj, isStr, MAX_PID, type Obj } from "../shape.ts";
 
-type Obj = Record<string, unknown>;
-
-const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-const isStr = (v: unknown): v is string => typeof v === "string";
-const isInt = (v: unknown, min: number, max: number) =>
-  typeof v === "number" && Number.isInteger(v) && v >= min && v <= max;
-const DIGITS = /^\d{1,20}$/;
-/** pid_max can be at most 2^22. */
-const MAX_PID = 4194304;
 const NAMESPACES = ["mount", "uts", "ipc", "network", "cgroup", "pid"];
-
-function fields(o: Obj, checks: Record<string, (v: unknown) => boolean>): string | null {
-  for (const [k, ok] of Object.entries(checks)) {
-    if (!ok(o[k])) return `field "${k}" is missing or invalid`;
-  }
-  return null;
-}
 
 const hookOk = (h: unknown) =>
   isObj(h) && isStr(h.path) && h.path.startsWith("/") &&
@@ -75,44 +60,4 @@ export function stateProblem(raw: unknown): string | null {
     source: (v) => v === "annotations" || v === "urunc.json",
   });
   return config === null ? null : `config: ${config}`;
-}
-
-/** Why `raw` is not a ledger resource, or null when it is one. */
-export function resourceProblem(raw: unknown): string | null {
-  if (!isObj(raw)) return "not a JSON object";
-  switch (raw.kind) {
-    case "process":
-      return fields(raw, {
-        pid: (v) => isInt(v, 1, MAX_PID),
-        startTime: (v) => isStr(v) && DIGITS.test(v),
-      });
-    case "path":
-      return fields(raw, {
-        path: (v) => isStr(v) && v.startsWith("/") && !v.split("/").includes(".."),
-        type: (v) => v === "dir" || v === "file",
-      });
-    case "net":
-      return fields(raw, {
-        netnsPath: (v) => v === null || isStr(v),
-        resource: (v) => isObj(v) && isStr(v.kind),
-      });
-    case "cgroup":
-      return fields(raw, {
-        dir: (v) => isStr(v) && v.startsWith("/") && !v.split("/").includes(".."),
-        existed: (v) => v === undefined || typeof v === "boolean",
-      });
-    case "unmount":
-      return fields(raw, {
-        target: (v) => isStr(v) && v.startsWith("/"),
-        device: (v) => isStr(v) && v.startsWith("/dev/"),
-        devno: (v) => isStr(v) && /^\d+:\d+$/.test(v),
-        fstype: isStr,
-        flags: (v) => isInt(v, 0, 2 ** 32 - 1),
-        data: isStr,
-      });
-    case "loop-autoclear":
-      return fields(raw, { device: (v) => isStr(v) && v.startsWith("/dev/loop") });
-    default:
-      return `unknown kind ${JSON.stringify(raw.kind)?.slice(0, 40)}`;
-  }
 }

@@ -13,7 +13,7 @@ import { handOverBlockMount } from "../host/block_handover.ts";
 import { secureJoin } from "../host/secure_join.ts";
 import type { LaunchPlan } from "../plan/types.ts";
 import { faultPoint } from "./fault.ts";
-import type { Resource } from "./store.ts";
+import type { Resource } from "../ledger.ts";
 
 /** Copies of the files the monitor reads from a rootfs that is handed to the guest. */
 export const BOOT_DIR = "boot";

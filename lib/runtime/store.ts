@@ -1,9 +1,9 @@
 // Owns every byte under <root>/<id>/: state.json (written atomically), the
-// append-only resource ledger, the exec fifo and the per-container lock.
+// resource ledger (lib/ledger.ts), the exec fifo and the per-container lock.
 
 import { join } from "../path.ts";
 import { ContainerExistsError, ContainerNotFoundError, describe, UruncError } from "../errors.ts";
-import { resourceProblem, stateProblem } from "./state_check.ts";
+import { stateProblem } from "./state_check.ts";
 import type { Hook, HookKind, OciSpec } from "../oci/spec.ts";
 import type { PlanInput, UnikernelConfig } from "../plan/types.ts";
 import type { CgroupState } from "../host/cgroups/manager.ts";
@@ -11,7 +11,6 @@ import type { PrivilegeRecord } from "../plan/privilege_record.ts";
 import { validateContainerId } from "./container_id.ts";
 
 export const STATE_FILE = "state.json";
-export const LEDGER_FILE = "ledger.jsonl";
 export const EXEC_FIFO = "exec.fifo";
 /** Why the init child died before `start` could release it; start reports it. */
 export const INIT_ERROR = "init.err";
@@ -22,29 +21,6 @@ export const STATE_FORMAT = 1;
  * is damaged or was never written.
  */
 export const OWNER_MARKER = "urunc.owner";
-
-/** What urunc created for a container; `delete` undoes these in reverse order. */
-export type Resource =
-  | { kind: "process"; pid: number; startTime: string }
-  /** A directory or empty file created in the rootfs as a mount point. */
-  | { kind: "path"; path: string; type: "dir" | "file" }
-  /** A network object inside the container's network namespace. */
-  | { kind: "net"; netnsPath: string | null; resource: Record<string, unknown> }
-  /** A cgroup directory; `existed`: mkdir found it there (someone else's, kept). */
-  | { kind: "cgroup"; dir: string; existed?: boolean }
-  /** A host filesystem urunc unmounted to hand its block device to the guest; delete remounts it. */
-  | {
-    kind: "unmount";
-    target: string;
-    device: string;
-    /** major:minor of the device, to recognise the mount when it is back. */
-    devno: string;
-    fstype: string;
-    flags: number;
-    data: string;
-  }
-  /** A loop device whose autoclear flag urunc cleared; delete sets it again. */
-  | { kind: "loop-autoclear"; device: string };
 
 export interface NamespaceRecord {
   type: string;
@@ -227,59 +203,6 @@ export function createContainerDir(root: string, id: string): string {
   }
   Deno.writeTextFileSync(join(dir, OWNER_MARKER), `${STATE_FORMAT}\n`, { mode: 0o600 });
   return dir;
-}
-
-/**
- * Append one resource to the ledger before (or as) it is created. One O_APPEND
- * write per line keeps concurrent writers (create and the init child) whole;
- * a torn last line after a crash is ignored by readLedger.
- */
-export function appendLedger(dir: string, res: Resource): void {
-  const f = Deno.openSync(join(dir, LEDGER_FILE), { append: true, create: true, mode: 0o600 });
-  try {
-    f.writeSync(encoder.encode(JSON.stringify(res) + "\n"));
-    f.syncSync();
-  } finally {
-    f.close();
-  }
-}
-
-export interface Ledger {
-  resources: Resource[];
-  /** One sentence per line that is not a valid resource (a torn last line is not one). */
-  damaged: string[];
-}
-
-/**
- * The ledger, validated line by line. A last line without its newline was
- * torn by a crash mid-write: the resource it named was not created yet.
- */
-export function readLedger(dir: string): Ledger {
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(join(dir, LEDGER_FILE));
-  } catch (err) {
-    if (err instanceof Deno.errors.NotFound) return { resources: [], damaged: [] };
-    throw err;
-  }
-  const lines = text.split("\n");
-  lines.pop(); // after the last newline: nothing, or a line torn by a crash
-  const resources: Resource[] = [];
-  const damaged: string[] = [];
-  lines.forEach((line, i) => {
-    if (line.trim() === "") return;
-    let raw: unknown;
-    try {
-      raw = JSON.parse(line);
-    } catch {
-      damaged.push(`${LEDGER_FILE} line ${i + 1} is not JSON`);
-      return;
-    }
-    const problem = resourceProblem(raw);
-    if (problem === null) resources.push(raw as Resource);
-    else damaged.push(`${LEDGER_FILE} line ${i + 1}: ${problem}`);
-  });
-  return { resources, damaged };
 }
 
 /** List container ids under root that have a state file (ours or not). */

@@ -6,7 +6,8 @@ import { join } from "node:path";
 import { create, globals, ready, safeReadDir, setup } from "../helpers/lifecycle.ts";
 import { becomeSubreaper, reap } from "../helpers/subreaper.ts";
 import { lastLogError, urunc } from "../helpers/urunc.ts";
-import { LEDGER_FILE, STATE_FILE } from "../../lib/runtime/store.ts";
+import { STATE_FILE } from "../../lib/runtime/store.ts";
+import { LEDGER_FILE } from "../../lib/ledger.ts";
 
 const damages: [string, (dir: string) => void, RegExp][] = [
   [

@@ -23,7 +23,9 @@ const FIRST_CALLS: [what: string, code: string, expected: RegExp][] = [
 for (const [what, code, expected] of FIRST_CALLS) {
   Deno.test(`the first libc call of a process reports its own errno: ${what}`, async () => {
     const program = `
-      import { realSyscalls } from ${JSON.stringify(new URL("../../../ffi/syscalls.ts", import.meta.url).href)};
+      import { realSyscalls } from ${
+      JSON.stringify(new URL("../../../ffi/syscalls.ts", import.meta.url).href)
+    };
       const sys = realSyscalls();
       try { ${code}; console.log("no error"); } catch (e) { console.log(e.message); }`;
     const out = await new Deno.Command(Deno.execPath(), {

@@ -9,7 +9,7 @@ import {
   verifyBlockMount,
 } from "../../../lib/host/block_handover.ts";
 import { parseMountinfo } from "../../../lib/host/mountinfo.ts";
-import type { Resource } from "../../../lib/runtime/store.ts";
+import type { Resource } from "../../../lib/ledger.ts";
 import { RecordingSyscalls } from "../../fakes/recording_syscalls.ts";
 
 const LOOP3 = (7 << 8) | 3; // rdev of 7:3

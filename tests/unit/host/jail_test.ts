@@ -7,7 +7,7 @@ import {
   splitDev,
 } from "../../../lib/host/jail.ts";
 import { mountsBelow } from "../../../lib/host/jail_restrict.ts";
-import type { Resource } from "../../../lib/runtime/store.ts";
+import type { Resource } from "../../../lib/ledger.ts";
 import { MS } from "../../../ffi/constants.ts";
 import { failing, RecordingSyscalls } from "../../fakes/recording_syscalls.ts";
 

@@ -1,8 +1,8 @@
 // Every kind of resource the runtime ledgers must read back as valid: a kind the
 // validator does not know would make delete skip (and leak) that resource.
 import assert from "node:assert/strict";
-import { resourceProblem } from "../../../lib/runtime/state_check.ts";
-import type { Resource } from "../../../lib/runtime/store.ts";
+import { resourceProblem } from "../../../lib/ledger.ts";
+import type { Resource } from "../../../lib/ledger.ts";
 
 const VALID: Record<Resource["kind"], Resource[]> = {
   process: [{ kind: "process", pid: 42, startTime: "123" }],

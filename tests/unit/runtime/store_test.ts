@@ -1,16 +1,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import {
-  appendLedger,
   createContainerDir,
-  LEDGER_FILE,
   lookupContainer,
   OWNER_MARKER,
-  readLedger,
   STATE_FILE,
   writeFileAtomic,
   writePidFile,
 } from "../../../lib/runtime/store.ts";
+import { appendLedger, LEDGER_FILE, readLedger } from "../../../lib/ledger.ts";
 
 import { config } from "../plan/helpers.ts";
 
