@@ -2,7 +2,7 @@ import { join } from "../path.ts";
 import { processState } from "../oci/state.ts";
 import { type ContainerState, EXEC_FIFO } from "./store.ts";
 import { isFrozen } from "../host/cgroups/freezer.ts";
-import { realCgroupFs } from "../host/cgroups/fs.ts";
+import { readCgroupFile } from "../host/cgroups/dirs.ts";
 
 // No node:fs here: it costs ~30 ms of startup, and every command reads the status.
 
@@ -22,7 +22,7 @@ export function liveStatus(state: ContainerState, dir: string): LiveStatus {
     return "created";
   } catch {
     // pause only freezes a running container
-    if (state.cgroup && isFrozen(realCgroupFs(), state.cgroup)) return "paused";
+    if (state.cgroup && isFrozen({ read: readCgroupFile }, state.cgroup)) return "paused";
     return "running";
   }
 }

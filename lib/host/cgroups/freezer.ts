@@ -3,7 +3,8 @@
 
 import { UruncError } from "../../errors.ts";
 import type { CgroupFs } from "./fs.ts";
-import { type CgroupState, dirFor } from "./manager.ts";
+import type { CgroupState } from "./manager.ts";
+import { dirFor } from "./dirs.ts";
 
 type Target = Pick<CgroupState, "version" | "dirs">;
 
@@ -15,7 +16,7 @@ export function freezerFile(cg: Target): string | null {
 }
 
 /** Frozen as the kernel reports it now; false when there is no freezer. */
-export function isFrozen(fs: CgroupFs, cg: Target): boolean {
+export function isFrozen(fs: Pick<CgroupFs, "read">, cg: Target): boolean {
   const file = freezerFile(cg);
   if (file === null) return false;
   if (cg.version === 1) return (fs.read(file) ?? "").trim() === "FROZEN";

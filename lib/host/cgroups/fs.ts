@@ -5,6 +5,7 @@
 import { O } from "../../../ffi/constants.ts";
 import { realSyscalls, type Syscalls } from "../../../ffi/syscalls.ts";
 import { UruncError } from "../../errors.ts";
+import { readCgroupFile } from "./dirs.ts";
 
 export interface CgroupFs {
   exists(dir: string): boolean;
@@ -60,14 +61,7 @@ export function realCgroupFs(sys: () => Syscalls = realSyscalls): CgroupFs {
       } catch { /* gone */ }
       return false;
     },
-    read(file) {
-      try {
-        return Deno.readTextFileSync(file);
-      } catch (err) {
-        if (err instanceof Deno.errors.NotFound) return null;
-        throw new UruncError(`cannot read ${file}: ${(err as Error).message}`);
-      }
-    },
+    read: readCgroupFile,
     write(file, value) {
       // One write(2) of the whole value: cgroupfs parses each write on its own.
       let f: Deno.FsFile | null = null;

@@ -6,15 +6,12 @@
 import { UruncError } from "../../errors.ts";
 import type { CgroupLayout, Hierarchy } from "../../plan/cgroups/hierarchy.ts";
 import { leafDir } from "../../plan/cgroups/hierarchy.ts";
-import { controllerOf, type LimitPlan } from "../../plan/cgroups/limits.ts";
+import type { LimitPlan } from "../../plan/cgroups/limits.ts";
+import { controllerOf } from "../../plan/cgroups/controller.ts";
+import { type CgroupDir, dirFor } from "./dirs.ts";
+
 import type { ReadCgroupFile } from "../../plan/cgroups/stats.ts";
 import type { CgroupFs } from "./fs.ts";
-
-/** The container's directory in one hierarchy; controllers [] = the unified (v2) one. */
-export interface CgroupDir {
-  controllers: string[];
-  dir: string;
-}
 
 /** What state.json keeps about the container's cgroup. */
 export interface CgroupState {
@@ -97,13 +94,6 @@ function enableControllers(fs: CgroupFs, h: Hierarchy, leaf: string): void {
       fs.write(join(d, "cgroup.subtree_control"), missing.map((c) => `+${c}`).join(" "));
     }
   }
-}
-
-/** The directory holding `file` (v1: the hierarchy of its controller). */
-export function dirFor(cg: Pick<CgroupState, "version" | "dirs">, file: string): string | null {
-  if (cg.version === 2) return cg.dirs.find((d) => d.controllers.length === 0)?.dir ?? null;
-  const c = controllerOf(file);
-  return cg.dirs.find((d) => d.controllers.includes(c))?.dir ?? null;
 }
 
 function fileFor(cg: Pick<CgroupState, "version" | "dirs">, file: string, value: string): string {

@@ -40,11 +40,6 @@ export interface LimitPlan {
   warnings: string[];
 }
 
-/** The controller (v1 hierarchy) a cgroup file belongs to. */
-export function controllerOf(file: string): string {
-  return file.slice(0, file.indexOf("."));
-}
-
 /**
  * `update`: the same mapping, with the guest-size rule of create. The guest's
  * RAM was fixed when it booted, so a memory limit whose guest share is below it
