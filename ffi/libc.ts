@@ -97,25 +97,32 @@ const SYMBOLS = {
 } as const satisfies Deno.ForeignLibraryInterface;
 
 export type LibcSymbols = Deno.DynamicLibrary<typeof SYMBOLS>["symbols"];
-type SymbolName = keyof typeof SYMBOLS;
+export type SymbolName = keyof typeof SYMBOLS;
 
 /** Kept open: a symbol must not outlive its library. */
 const opened: Deno.DynamicLibrary<Deno.ForeignLibraryInterface>[] = [];
 let errnoLocation: LibcSymbols["__errno_location"] | undefined;
 
 /**
- * Binds one symbol on first use. Binding costs ~0.25 ms a symbol (15 ms for the whole table,
- * on every CLI call that made one syscall); a command uses a handful. __errno_location comes
- * with the first binding: dlopen may itself set errno, so errno() must never be the one to bind.
+ * Binds symbols in one dlopen. Binding costs ~0.25 ms a symbol (15 ms for the whole table,
+ * on every CLI call that made one syscall); a command uses a handful, each bound on first
+ * use. The init child binds what it needs after `start` while it waits, off the start path.
+ * __errno_location comes with the first binding: dlopen may itself set errno, so errno()
+ * must never be the one to bind.
  */
-function bind<N extends SymbolName>(name: N): LibcSymbols[N] {
-  const wanted: Deno.ForeignLibraryInterface = { [name]: SYMBOLS[name] };
+export function bindLibc(names: readonly SymbolName[]): void {
+  const unbound = names.filter((n) => Object.getOwnPropertyDescriptor(table, n)?.get);
+  if (unbound.length === 0) return;
+  const wanted: Deno.ForeignLibraryInterface = {};
+  for (const n of unbound) wanted[n] = SYMBOLS[n];
   if (errnoLocation === undefined) wanted.__errno_location = SYMBOLS.__errno_location;
   const lib = Deno.dlopen("libc.so.6", wanted);
   opened.push(lib);
   const symbols = lib.symbols as unknown as LibcSymbols;
   errnoLocation ??= symbols.__errno_location;
-  return symbols[name];
+  for (const n of unbound) {
+    Object.defineProperty(table, n, { value: symbols[n], enumerable: true });
+  }
 }
 
 const table = {} as LibcSymbols;
@@ -124,9 +131,10 @@ for (const name of Object.keys(SYMBOLS) as SymbolName[]) {
     configurable: true,
     enumerable: true,
     get() {
-      const fn = name === "__errno_location" && errnoLocation ? errnoLocation : bind(name);
-      Object.defineProperty(table, name, { value: fn, enumerable: true });
-      return fn;
+      if (name === "__errno_location" && errnoLocation) {
+        Object.defineProperty(table, name, { value: errnoLocation, enumerable: true });
+      } else bindLibc([name]);
+      return table[name];
     },
   });
 }

@@ -36,13 +36,13 @@ const encoder = new TextEncoder();
 /**
  * Append one resource to the ledger before (or as) it is created. One O_APPEND
  * write per line keeps concurrent writers (create and the init child) whole;
- * a torn last line after a crash is ignored by readLedger.
+ * a torn last line after a crash is ignored by readLedger. Not fsynced, like the
+ * state (lib/runtime/store.ts writeFileAtomic says why).
  */
 export function appendLedger(dir: string, res: Resource): void {
   const f = Deno.openSync(join(dir, LEDGER_FILE), { append: true, create: true, mode: 0o600 });
   try {
     f.writeSync(encoder.encode(JSON.stringify(res) + "\n"));
-    f.syncSync();
   } finally {
     f.close();
   }

@@ -14,7 +14,7 @@ import { becomeSubreaper, reap } from "../tests/helpers/subreaper.ts";
 import { lastLogError, uruncCommand } from "../tests/helpers/urunc.ts";
 
 const ROUNDS = Number(Deno.env.get("BENCH_ROUNDS") ?? 20);
-const CONCURRENT = { total: 50, parallel: 10 };
+const CONCURRENT = { total: Number(Deno.env.get("BENCH_CONCURRENT") ?? 50), parallel: 10 };
 
 type Cmd = (args: string[]) => string[];
 
@@ -42,6 +42,8 @@ interface Runtime {
   newBundle: (dir: string) => string;
   log: string;
   dir: string;
+  /** A bare `deno run` of an empty file. */
+  floor: string[];
 }
 
 interface Rounds {
@@ -52,11 +54,43 @@ interface Rounds {
   state: number[];
   kill: number[];
   rssKiB: number[];
+  pssKiB: number[];
+  anonKiB: number[];
+  /** A bare `deno run` in each round: the floor under the same load as the round. */
+  floor: number[];
 }
 
-function rssKiB(pid: number): number {
-  const m = /^VmRSS:\s+(\d+) kB$/m.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
-  return m === null ? NaN : Number(m[1]);
+interface Memory {
+  rssKiB: number;
+  pssKiB: number;
+  anonKiB: number;
+}
+
+function memory(pid: number): Memory {
+  const text = Deno.readTextFileSync(`/proc/${pid}/smaps_rollup`);
+  const kib = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB$`, "m").exec(text)?.[1]);
+  return { rssKiB: kib("Rss"), pssKiB: kib("Pss"), anonKiB: kib("Pss_Anon") };
+}
+
+/**
+ * The memory of the init once it waits for start: create returns when its signal handlers
+ * are in, and it may still be loading then. Waiting = a thread blocked opening the exec
+ * fifo (runc's init: reading it), seen in the threads' wchan; at most 5 s.
+ */
+async function waitingMemory(pid: number): Promise<Memory> {
+  const deadline = Date.now() + 5000;
+  const blocked = () => {
+    for (const t of Deno.readDirSync(`/proc/${pid}/task`)) {
+      const wchan = Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/wchan`);
+      if (wchan === "wait_for_partner" || wchan === "pipe_read" || wchan === "pipe_wait") {
+        return true;
+      }
+    }
+    return false;
+  };
+  while (!blocked() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+  return memory(pid);
 }
 
 /** One shim-like lifecycle: create, start, reap the monitor, delete; plus state and kill. */
@@ -64,7 +98,8 @@ async function lifecycle(rt: Runtime, id: string, into: Rounds | null): Promise<
   const pidFile = join(rt.dir, `${id}.pid`);
   const c = await run(rt.cmd(["create", "--bundle", rt.bundle, "--pid-file", pidFile, id]), rt.log);
   const pid = Number(Deno.readTextFileSync(pidFile));
-  const rss = rssKiB(pid);
+  const mem = await waitingMemory(pid);
+  const floor = await run(rt.floor, "/dev/null");
   const st = await run(rt.cmd(["state", id]), rt.log);
   const s = await run(rt.cmd(["start", id]), rt.log);
   await reap(pid);
@@ -83,7 +118,10 @@ async function lifecycle(rt: Runtime, id: string, into: Rounds | null): Promise<
   into.total.push(c + s + d);
   into.state.push(st);
   into.kill.push(k);
-  into.rssKiB.push(rss);
+  into.rssKiB.push(mem.rssKiB);
+  into.pssKiB.push(mem.pssKiB);
+  into.anonKiB.push(mem.anonKiB);
+  into.floor.push(floor);
 }
 
 async function measure(rt: Runtime): Promise<Record<keyof Rounds, number>> {
@@ -95,6 +133,9 @@ async function measure(rt: Runtime): Promise<Record<keyof Rounds, number>> {
     state: [],
     kill: [],
     rssKiB: [],
+    pssKiB: [],
+    anonKiB: [],
+    floor: [],
   };
   await lifecycle(rt, `${rt.name}-warm`, null); // the first round warms caches
   for (let i = 0; i < ROUNDS; i++) await lifecycle(rt, `${rt.name}-${i}`, r);
@@ -127,14 +168,10 @@ async function concurrent(
 }
 
 /** A bare Deno start: `deno run` of an empty file, the floor of any Deno CLI call. */
-async function denoFloor(dir: string): Promise<number> {
+function floorCommand(dir: string): string[] {
   const empty = join(dir, "empty.ts");
   Deno.writeTextFileSync(empty, "");
-  const cmd = [Deno.execPath(), "run", "--quiet", "--no-prompt", "--cached-only", empty];
-  await run(cmd, "/dev/null");
-  const xs: number[] = [];
-  for (let i = 0; i < ROUNDS; i++) xs.push(await run(cmd, "/dev/null"));
-  return median(xs);
+  return [Deno.execPath(), "run", "--quiet", "--no-prompt", "--cached-only", empty];
 }
 
 function runcBundle(dir: string): string {
@@ -187,6 +224,7 @@ if (import.meta.main) {
       newBundle: uruncBundle,
       log: join(dir, "urunc.log"),
       dir,
+      floor: floorCommand(dir),
     };
     const runc: Runtime = {
       name: "runc",
@@ -195,10 +233,11 @@ if (import.meta.main) {
       newBundle: runcBundle,
       log: join(dir, "runc.log"),
       dir,
+      floor: floorCommand(dir),
     };
-    const floor = await denoFloor(dir);
     const r = await measure(runc);
     const u = await measure(urunc);
+    const floor = u.floor;
     console.log(
       `\nlifecycle as the shim drives it, median of ${ROUNDS} (wall ms; urunc ${
         bin ? `binary ${bin}` : "from source"
@@ -208,15 +247,14 @@ if (import.meta.main) {
     for (const k of ["create", "start", "delete", "total", "state", "kill"] as const) {
       row(k, ms(r[k]), ms(u[k]), (u[k] / r[k]).toFixed(2));
     }
-    row(
-      "init waiting for start (RSS)",
-      `${(r.rssKiB / 1024).toFixed(1)} MB`,
-      `${(u.rssKiB / 1024).toFixed(1)} MB`,
-    );
+    const mb = (kib: number) => `${(kib / 1024).toFixed(1)} MB`;
+    row("init waiting for start: RSS", mb(r.rssKiB), mb(u.rssKiB));
+    row("  PSS (shared pages split)", mb(r.pssKiB), mb(u.pssKiB));
+    row("  anonymous (its own)", mb(r.anonKiB), mb(u.anonKiB));
     console.log(
-      `\nDeno floor: a bare deno run ${ms(floor)}; 4 of them (create, init, start, delete) ${
-        ms(4 * floor)
-      }`,
+      `\nDeno floor: a bare deno run, one in each urunc round ${
+        ms(floor)
+      }; 4 of them (create, init, start, delete) ${ms(4 * floor)}`,
     );
     const target = (what: string, value: number, limit: number) =>
       console.log(

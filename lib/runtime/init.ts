@@ -6,6 +6,7 @@
 import { join } from "../path.ts";
 import { O } from "../../ffi/constants.ts";
 import type { Syscalls } from "../../ffi/syscalls.ts";
+import { bindLibc, type SymbolName } from "../../ffi/libc.ts";
 import { describe, UruncError } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import type { OciSpec } from "../oci/spec.ts";
@@ -27,6 +28,15 @@ import {
 } from "./store.ts";
 import { appendLedger } from "../ledger.ts";
 import { lazyImport } from "../lazy.ts";
+
+/** What network setup, the jail, the privilege drop and execve call: bound before start comes. */
+const AFTER_START_SYMBOLS: readonly SymbolName[] = [
+  ...["socket", "bind", "setsockopt", "sendto", "recvfrom", "ioctl", "ioctl_int"] as const,
+  ...["open", "close", "read", "write", "strerror", "statx", "statvfs"] as const,
+  ...["mount", "umount2", "mknod", "chown", "chdir", "syscall_ptr"] as const,
+  ...["prctl", "capset", "setgroups", "setresgid", "setresuid", "prlimit", "syscall3"] as const,
+  "execve",
+];
 
 export interface InitOptions {
   root: string;
@@ -65,6 +75,7 @@ export async function runInit(sys: Syscalls, log: Logger, opts: InitOptions): Pr
     return 1;
   }
 
+  bindLibc(AFTER_START_SYMBOLS);
   const fifo = await waitForStart(log, fifoPath, fifoIno);
   try {
     await becomeMonitor(sys, log, state, dir, spec, inputs, fifo);

@@ -65,18 +65,14 @@ export function containerDir(root: string, id: string): string {
   return join(root, validateContainerId(id));
 }
 
-const encoder = new TextEncoder();
-
-/** Write `data` to `path` via a temp file + fsync + rename, so readers never see half a file. */
+/**
+ * Write `data` to `path` via a temp file + rename, so readers never see half a file. No
+ * fsync (~1 ms each, several per create): what survives a crash of urunc is in the page
+ * cache, and a power loss also ends every process, VM and mount the state describes.
+ */
 export function writeFileAtomic(path: string, data: string, mode = 0o644): void {
   const tmp = `${path}.tmp-${Deno.pid}`;
-  const f = Deno.openSync(tmp, { write: true, create: true, truncate: true, mode });
-  try {
-    f.writeSync(encoder.encode(data));
-    f.syncSync();
-  } finally {
-    f.close();
-  }
+  Deno.writeTextFileSync(tmp, data, { mode });
   Deno.renameSync(tmp, path);
 }
 

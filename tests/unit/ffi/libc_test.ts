@@ -37,3 +37,21 @@ for (const [what, code, expected] of FIRST_CALLS) {
     assert.match(line, expected);
   });
 }
+
+Deno.test("bindLibc binds the named symbols at once; the others stay lazy", async () => {
+  const program = `
+    import { bindLibc, libc } from ${JSON.stringify(new URL("../../../ffi/libc.ts", import.meta.url).href)};
+    const lazy = (n) => typeof Object.getOwnPropertyDescriptor(libc(), n).get === "function";
+    const before = [lazy("mount"), lazy("execve"), lazy("kill")];
+    bindLibc(["mount", "execve"]);
+    console.log(JSON.stringify({ before, after: [lazy("mount"), lazy("execve"), lazy("kill")] }));`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--quiet", program],
+    stdout: "piped",
+    stderr: "inherit",
+  }).output();
+  assert.deepEqual(JSON.parse(new TextDecoder().decode(out.stdout)), {
+    before: [true, true, true],
+    after: [false, false, true],
+  });
+});
