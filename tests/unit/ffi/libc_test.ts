@@ -39,8 +39,9 @@ for (const [what, code, expected] of FIRST_CALLS) {
 }
 
 Deno.test("bindLibc binds the named symbols at once; the others stay lazy", async () => {
+  const libcUrl = JSON.stringify(new URL("../../../ffi/libc.ts", import.meta.url).href);
   const program = `
-    import { bindLibc, libc } from ${JSON.stringify(new URL("../../../ffi/libc.ts", import.meta.url).href)};
+    import { bindLibc, libc } from ${libcUrl};
     const lazy = (n) => typeof Object.getOwnPropertyDescriptor(libc(), n).get === "function";
     const before = [lazy("mount"), lazy("execve"), lazy("kill")];
     bindLibc(["mount", "execve"]);
