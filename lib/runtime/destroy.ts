@@ -11,8 +11,6 @@ import { runLifecycleHooks } from "./hooks.ts";
 import { signalOurProcess } from "./signal.ts";
 import type { ContainerState } from "./store.ts";
 import { readLedger, type Resource } from "../ledger.ts";
-import { cleanupNetResources } from "./net_cleanup.ts";
-import { undoHandOver } from "../host/block_handover.ts";
 import { lazyImport } from "../lazy.ts";
 
 export interface DestroyTarget {
@@ -63,11 +61,21 @@ export async function destroyContainer(
   const cgroupEntries = ledger.filter((r): r is Extract<Resource, { kind: "cgroup" }> =>
     r.kind === "cgroup"
   );
-  // Only containers with a cgroup load its code.
+  const handedOver = ledger.filter((r) => r.kind === "unmount" || r.kind === "loop-autoclear");
+  // Only containers with a cgroup, a network or handed-over storage load that code.
   const cgroups = cgroupEntries.length > 0
     ? await lazyImport<typeof import("../host/cgroups/cleanup.ts")>(
       import.meta.url,
       "../host/cgroups/cleanup.ts",
+    )
+    : null;
+  const net = netEntries.length > 0
+    ? await lazyImport<typeof import("./net_cleanup.ts")>(import.meta.url, "./net_cleanup.ts")
+    : null;
+  const storage = handedOver.length > 0
+    ? await lazyImport<typeof import("../host/block_handover.ts")>(
+      import.meta.url,
+      "../host/block_handover.ts",
     )
     : null;
   try {
@@ -85,13 +93,15 @@ export async function destroyContainer(
         log.warn(describe(err));
       }
     }
-    problems.push(
-      ...cleanupNetResources(
-        netEntries,
-        ownNetnsFd === null ? null : `/proc/self/fd/${ownNetnsFd}`,
-        log,
-      ),
-    );
+    if (net) {
+      problems.push(
+        ...net.cleanupNetResources(
+          netEntries,
+          ownNetnsFd === null ? null : `/proc/self/fd/${ownNetnsFd}`,
+          log,
+        ),
+      );
+    }
     if (cgroups) {
       const id = t.dir.split("/").pop()!;
       problems.push(
@@ -104,9 +114,9 @@ export async function destroyContainer(
       if (r.kind === "path") {
         const p = removeCreatedPath(r.path, r.type);
         if (p) log.warn(p);
-      } else if (r.kind === "unmount" || r.kind === "loop-autoclear") {
+      } else if (storage && (r.kind === "unmount" || r.kind === "loop-autoclear")) {
         // Storage handed to the guest (lib/host/block_handover.ts): back to the host.
-        const p = undoHandOver(sys, r);
+        const p = storage.undoHandOver(sys, r);
         if (p) problems.push(p);
       }
     }
