@@ -23,9 +23,28 @@ for (
     ["state", ["lib/cli/state.ts"]],
     ["kill", ["lib/cli/kill.ts"]],
     ["start", ["lib/cli/start.ts"]],
+    ["delete", ["lib/cli/delete.ts", "lib/runtime/destroy.ts"]],
   ] as const
 ) {
   Deno.test(`${name} loads no zod, TOML, node: module, spec parser, probe or hook runner`, () => {
     assert.deepEqual(commandGraph(...modules).filter(HEAVY), []);
+  });
+}
+
+// Only what a container has pays: network cleanup (netlink), the cgroup manager and the
+// block hand-over load for containers whose ledger names such resources.
+for (
+  const [name, modules] of [
+    ["state", ["lib/cli/state.ts"]],
+    ["kill", ["lib/cli/kill.ts"]],
+    ["start", ["lib/cli/start.ts"]],
+    ["delete", ["lib/cli/delete.ts", "lib/runtime/destroy.ts"]],
+  ] as const
+) {
+  Deno.test(`${name} loads no netlink, cgroup manager or jail`, () => {
+    const unneeded = (s: string) =>
+      s.startsWith("ffi/netlink/") || s === "lib/host/cgroups/manager.ts" ||
+      s === "lib/host/jail.ts";
+    assert.deepEqual(commandGraph(...modules).filter(unneeded), []);
   });
 }
