@@ -2,7 +2,7 @@
 // is (a directory, a file, the mount point of a block-device filesystem), and
 // the nameservers of the resolv.conf the container runtime prepared.
 
-import { resolve } from "node:path";
+import { resolve } from "../path.ts";
 import type { MountSource } from "../plan/types.ts";
 import { findMount } from "./probe.ts";
 

@@ -48,3 +48,9 @@ for (
     assert.deepEqual(commandGraph(...modules).filter(unneeded), []);
   });
 }
+
+Deno.test("create loads zod (it validates its input) but no node: module", () => {
+  const graph = commandGraph("lib/cli/create.ts", "lib/runtime/create.ts");
+  assert.ok(graph.includes("zod"));
+  assert.deepEqual(graph.filter((s) => s.startsWith("node:")), []);
+});
