@@ -3,8 +3,8 @@
 
 import { z } from "zod";
 import { join } from "../path.ts";
-import { clip, UruncError } from "../errors.ts";
-import { readRegularFile, RefusedFileError } from "../../ffi/checked_open.ts";
+import { UruncError } from "../errors.ts";
+import { readConfigJson } from "./config_file.ts";
 
 const hook = z.looseObject({
   path: z.string().min(1).refine((p) => p.startsWith("/"), "must be an absolute path"),
@@ -109,27 +109,9 @@ export function parseSpec(raw: unknown, file: string): OciSpec {
   throw new UruncError(`invalid ${file}: field "${field}": ${issue.message}`);
 }
 
-/** Far above any real config.json (Kubernetes caps all annotations at 256 KiB). */
-export const MAX_CONFIG_JSON = 16 * 1024 * 1024;
-
 /** Read and validate `<bundle>/config.json`: a regular file (a FIFO there must not hang us). */
 export function loadSpec(bundle: string): OciSpec {
-  const file = join(bundle, "config.json");
-  let bytes: Uint8Array | null;
-  try {
-    bytes = readRegularFile(file, { maxBytes: MAX_CONFIG_JSON, follow: true });
-  } catch (err) {
-    if (err instanceof RefusedFileError) throw new UruncError(`invalid ${file}: ${err.message}`);
-    throw new UruncError(`cannot read ${file}: ${(err as Error).message}`);
-  }
-  if (bytes === null) throw new UruncError(`cannot read ${file}: no such file`);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (err) {
-    throw new UruncError(`invalid ${file}: not JSON: ${clip((err as Error).message)}`);
-  }
-  return parseSpec(raw, file);
+  return parseSpec(readConfigJson(bundle), join(bundle, "config.json"));
 }
 
 /** The rootfs directory: root.path, relative to the bundle unless absolute. */

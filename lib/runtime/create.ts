@@ -4,10 +4,9 @@
 
 import { join, resolve } from "../path.ts";
 import type { Syscalls } from "../../ffi/syscalls.ts";
-import { openPty, sendFd } from "../../ffi/console.ts";
 import { UruncError } from "../errors.ts";
 import type { Logger } from "../log.ts";
-import { loadSpec, type OciSpec, rootfsPath } from "../oci/spec.ts";
+import { loadSpec, type OciSpec, parseSpec, rootfsPath } from "../oci/spec.ts";
 import { processState, procStartTime } from "../oci/state.ts";
 import { caughtSignals, EXIT_SIGNALS } from "./init_signals.ts";
 import { awaitSignalHandler } from "./signal_ready.ts";
@@ -20,7 +19,9 @@ import { toPrivilegeRecord } from "../plan/privilege_record.ts";
 import { preflightPlan } from "./plan_inputs.ts";
 import { handOverStorage } from "./storage_setup.ts";
 import { execRunc, sandboxMarker } from "./runc.ts";
-import { selfCommand } from "./self_exec.ts";
+import { spawnInit } from "./spawn_init.ts";
+import type { EarlyInit } from "./early_init.ts";
+import { signalOurProcess } from "./signal.ts";
 import { runLifecycleHooks } from "./hooks.ts";
 import {
   type ContainerState,
@@ -62,27 +63,88 @@ export async function createContainer(
   sys: Syscalls,
   log: Logger,
   opts: CreateOptions,
+  /** The init already started from config.json as read (lib/runtime/early_init.ts). */
+  early: EarlyInit | null = null,
+): Promise<Created> {
+  if (early === null) return await create(sys, log, opts, null);
+  try {
+    return await create(sys, log, opts, early);
+  } catch (err) {
+    // Refused before the container existed: the early init and its dir go too.
+    const problems = await destroyContainer(sys, log, {
+      state: null,
+      dir: early.dir,
+      runPoststop: false,
+    });
+    for (const p of problems) log.warn(`cleanup after failed create: ${p}`);
+    throw err;
+  } finally {
+    early.unlock();
+  }
+}
+
+async function destroyContainer(
+  ...args: Parameters<typeof import("./destroy.ts").destroyContainer>
+) {
+  const destroy = await lazyImport<typeof import("./destroy.ts")>(import.meta.url, "./destroy.ts");
+  return await destroy.destroyContainer(...args);
+}
+
+/** A container that goes to runc after all: its early init and dir go first (runc makes its own). */
+async function handToRunc(
+  sys: Syscalls,
+  log: Logger,
+  opts: CreateOptions,
+  early: EarlyInit | null,
+  why: string,
+): Promise<never> {
+  log.debug(`container ${opts.id}: ${why}: handing it to runc`);
+  if (early !== null) {
+    const problems = await destroyContainer(sys, log, {
+      state: null,
+      dir: early.dir,
+      runPoststop: false,
+    });
+    if (problems.length > 0) throw new UruncError(`${why}, but: ${problems.join("; ")}`);
+    early.unlock();
+  }
+  execRunc(sys, opts.runcArgv, `container ${opts.id} ${why}`);
+}
+
+async function create(
+  sys: Syscalls,
+  log: Logger,
+  opts: CreateOptions,
+  early: EarlyInit | null,
 ): Promise<Created> {
   validateContainerId(opts.id);
   const bundle = resolve(opts.bundle);
-  const spec = loadSpec(bundle);
+  const spec = early === null
+    ? loadSpec(bundle)
+    : parseSpec(early.raw, join(bundle, "config.json"));
   const rootfs = rootfsPath(spec, bundle);
   const sandbox = sandboxMarker(spec.annotations);
-  if (sandbox !== null) {
-    log.debug(`container ${opts.id} is a pod sandbox (${sandbox}): handing it to runc`);
-    execRunc(sys, opts.runcArgv, `container ${opts.id} is a pod sandbox (${sandbox})`);
-  }
+  if (sandbox !== null) await handToRunc(sys, log, opts, early, `is a pod sandbox (${sandbox})`);
   const config = resolveUnikernelConfig(spec, rootfs);
   if (config === null) {
-    log.debug(`container ${opts.id} has no urunc metadata: handing it to runc`);
-    execRunc(
+    return await handToRunc(
       sys,
-      opts.runcArgv,
-      `container ${opts.id} is not a unikernel (no urunc annotations or /urunc.json)`,
+      log,
+      opts,
+      early,
+      "is not a unikernel (no urunc annotations or /urunc.json)",
     );
   }
   checkGuestFiles(config, rootfs, spec.annotations ?? {}, spec.process.user);
   const namespaces = namespacesFromSpec(spec);
+  if (early !== null && JSON.stringify(early.namespaces) !== JSON.stringify(namespaces)) {
+    // Both come from the same bytes: a difference is a bug in early_init.ts.
+    throw new UruncError(
+      `internal error: the init was started in namespaces ${
+        JSON.stringify(early.namespaces)
+      }, the spec asks for ${JSON.stringify(namespaces)}`,
+    );
+  }
   if (spec.process.terminal && !opts.consoleSocket) {
     throw new UruncError("process.terminal is true but no --console-socket was given");
   }
@@ -98,7 +160,7 @@ export async function createContainer(
   // Capabilities, rlimits and seccomp are checked (and compiled) now; the child applies them.
   const privileges = toPrivilegeRecord(monitorPrivileges(spec, planInputs));
 
-  const dir = createContainerDir(opts.root, opts.id);
+  const dir = early?.dir ?? createContainerDir(opts.root, opts.id);
   const state: ContainerState = {
     urunc: STATE_FORMAT,
     ociVersion: spec.ociVersion,
@@ -106,8 +168,8 @@ export async function createContainer(
     bundle,
     rootfs,
     created: new Date().toISOString(),
-    pid: 0,
-    pidStartTime: "0",
+    pid: early?.pid ?? 0,
+    pidStartTime: early?.startTime ?? "0",
     phase: "creating",
     annotations: { ...(spec.annotations ?? {}) },
     config,
@@ -118,25 +180,37 @@ export async function createContainer(
     planInputs,
     privileges,
   };
-  let child: Deno.ChildProcess | null = null;
+  let child: Deno.ChildProcess | null = early?.child ?? null;
   // Held until create returns: start and delete wait, so neither sees a half-made container.
-  const unlock = lockContainerDir(sys, dir);
+  const unlock = early?.unlock ?? lockContainerDir(sys, dir);
   try {
     faultPoint("create:after-dir");
     saveState(dir, state);
     faultPoint("create:after-state");
+    if (plan.storage.devmapper !== null && child !== null) {
+      // The early init copied the mount table with the device still mounted: start it again
+      // once the device has left (as below).
+      await killInit(sys, state);
+      child = null;
+    }
     // Block devices for the guest leave the host's mount table before the child copies it.
     handOverStorage(sys, plan, {
       rootfs,
       dir,
       record: (r) => appendLedger(dir, r),
     });
-    sys.mkfifo(join(dir, EXEC_FIFO), 0o600);
-    child = spawnInit(sys, spec, state, opts);
+    if (child === null) {
+      if (early === null) sys.mkfifo(join(dir, EXEC_FIFO), 0o600);
+      child = spawnInit(sys, {
+        id: state.id,
+        namespaces: state.namespaces,
+        terminal: state.terminal,
+      }, opts);
+      state.pid = child.pid;
+      state.pidStartTime = String(procStartTime(child.pid) ?? 0n);
+      appendLedger(dir, { kind: "process", pid: state.pid, startTime: state.pidStartTime });
+    }
     faultPoint("create:after-spawn");
-    state.pid = child.pid;
-    state.pidStartTime = String(procStartTime(child.pid) ?? 0n);
-    appendLedger(dir, { kind: "process", pid: state.pid, startTime: state.pidStartTime });
     if (cgroup) state.cgroup = cgroup.apply(sys, dir, state.pid);
     saveState(dir, state);
     if (opts.pidFile) writePidFile(resolve(opts.pidFile), state.pid);
@@ -155,10 +229,6 @@ export async function createContainer(
     return { state, dir, child };
   } catch (err) {
     // Nothing half-created stays behind: kill the child, undo the ledger, drop the dir.
-    const { destroyContainer } = await lazyImport<typeof import("./destroy.ts")>(
-      import.meta.url,
-      "./destroy.ts",
-    ); // only on failure
     const problems = await destroyContainer(sys, log, { state, dir, runPoststop: false });
     for (const p of problems) log.warn(`cleanup after failed create: ${p}`);
     throw err;
@@ -212,6 +282,19 @@ async function planCgroup(
   };
 }
 
+/** SIGKILL the init and wait until it is gone (or a zombie for the shim to reap). */
+async function killInit(sys: Syscalls, state: ContainerState): Promise<void> {
+  const startTime = BigInt(state.pidStartTime);
+  if (!signalOurProcess(sys, state.pid, startTime, 9)) return;
+  const deadline = Date.now() + 10_000;
+  while (processState(state.pid, startTime) === "alive") {
+    if (Date.now() > deadline) {
+      throw new UruncError(`init pid ${state.pid} did not die within 10 s of SIGKILL`);
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
 const INIT_READY_TIMEOUT_MS = 60_000;
 
 /** Until the init catches SIGTERM/SIGINT, the kernel would drop them (it is PID 1 of its namespace). */
@@ -225,46 +308,4 @@ async function waitForSignalHandlers(dir: string, state: ContainerState): Promis
       ? `container ${state.id}: ${readInitError(dir) ?? "the init ended before it was ready"}`
       : `container ${state.id}: the init was not ready within ${INIT_READY_TIMEOUT_MS / 1000} s`,
   );
-}
-
-function spawnInit(
-  sys: Syscalls,
-  spec: OciSpec,
-  state: ContainerState,
-  opts: CreateOptions,
-): Deno.ChildProcess {
-  const initArgs = ["--root", opts.root, "--log-format", opts.logOptions.format];
-  if (opts.logOptions.path) initArgs.push("--log", opts.logOptions.path);
-  if (opts.logOptions.debug) initArgs.push("--debug");
-  initArgs.push("init");
-  if (spec.process.terminal) {
-    // The master goes to the shim before the child exists; the child opens the
-    // slave as its controlling terminal. The in-flight fd keeps the pty alive.
-    const pty = openPty();
-    try {
-      sendFd(opts.consoleSocket!, pty.master, "/dev/ptmx");
-    } finally {
-      sys.close(pty.master);
-    }
-    initArgs.push("--console", pty.slavePath);
-  }
-  initArgs.push(state.id);
-  const cmd = selfCommand(initArgs);
-  // Only the synchronous spawn runs inside the window: while a PID namespace is
-  // pending, any new thread (async ops, workers) would fail to start. A first,
-  // cold spawn with inherited stdio needs none (measured, also with piped stdio).
-  // Without a terminal, create's stdio is the container's and the child keeps
-  // it. With one, the shim reads create's stdout until EOF, and Deno duplicates
-  // its stdio at startup: a child holding that pipe would block the shim until
-  // the monitor execs, so it starts on /dev/null and attaches the pty slave.
-  const stdio = spec.process.terminal ? "null" : "inherit";
-  const child = spawnInNamespaces(
-    sys,
-    state.namespaces,
-    () =>
-      new Deno.Command(cmd.path, { args: cmd.args, stdin: stdio, stdout: stdio, stderr: stdio })
-        .spawn(),
-  );
-  child.unref();
-  return child;
 }

@@ -33,7 +33,7 @@ import { lazyImport } from "../lazy.ts";
 const AFTER_START_SYMBOLS: readonly SymbolName[] = [
   ...["socket", "bind", "setsockopt", "sendto", "recvfrom", "ioctl", "ioctl_int"] as const,
   ...["open", "close", "read", "write", "strerror", "statx", "statvfs"] as const,
-  ...["mount", "umount2", "mknod", "chown", "chdir", "syscall_ptr"] as const,
+  ...["mount", "umount2", "mknod", "chown", "chdir", "syscall_ptr", "sethostname"] as const,
   ...["prctl", "capset", "setgroups", "setresgid", "setresuid", "prlimit", "syscall3"] as const,
   "execve",
 ];
@@ -49,21 +49,12 @@ export async function runInit(sys: Syscalls, log: Logger, opts: InitOptions): Pr
   const dir = containerDir(opts.root, opts.id);
   const fifoPath = join(dir, EXEC_FIFO);
   let fifoIno: number;
-  let state: ContainerState;
-  let spec: OciSpec;
-  let inputs: PlanInput;
   try {
     // The fifo create made for us names our container: a new container of the
     // same id (after a delete) has a new one.
     fifoIno = Deno.lstatSync(fifoPath).ino!;
-    ({ state } = loadContainer(opts.root, opts.id));
     sys.setsid();
     if (opts.console) attachConsole(sys, opts.console);
-    spec = state.spec;
-    if (spec.hostname && state.namespaces.some((n) => n.type === "uts" && !n.path)) {
-      sys.sethostname(spec.hostname);
-    }
-    inputs = state.planInputs;
   } catch (err) {
     // Nobody waits on us yet: leave the reason where `start` will look for it;
     // start logs it as its error, so here it is only a warning (one error line per failure).
@@ -78,7 +69,14 @@ export async function runInit(sys: Syscalls, log: Logger, opts: InitOptions): Pr
   bindLibc(AFTER_START_SYMBOLS);
   const fifo = await waitForStart(log, fifoPath, fifoIno);
   try {
-    await becomeMonitor(sys, log, state, dir, spec, inputs, fifo);
+    // Read only now: create may start us before it has validated anything
+    // (lib/runtime/early_init.ts); start releases us once the state is complete.
+    const { state } = loadContainer(opts.root, opts.id);
+    const spec = state.spec;
+    if (spec.hostname && state.namespaces.some((n) => n.type === "uts" && !n.path)) {
+      sys.sethostname(spec.hostname);
+    }
+    await becomeMonitor(sys, log, state, dir, spec, state.planInputs, fifo);
     throw new UruncError("execve returned"); // unreachable: becomeMonitor execs or throws
   } catch (err) {
     const msg = describe(err);

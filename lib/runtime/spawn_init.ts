@@ -1,0 +1,54 @@
+// The init child: `urunc init <id>` re-executed (lib/runtime/self_exec.ts) inside the
+// container's namespaces, with the terminal handed to the shim first when there is one.
+
+import type { Syscalls } from "../../ffi/syscalls.ts";
+import { openPty, sendFd } from "../../ffi/console.ts";
+import { spawnInNamespaces } from "./namespaces.ts";
+import { selfCommand } from "./self_exec.ts";
+import type { NamespaceRecord } from "./store.ts";
+import type { CreateOptions } from "./create.ts";
+
+/** What the init is started with: its container, namespaces and whether it gets a terminal. */
+export interface InitSpawn {
+  id: string;
+  namespaces: NamespaceRecord[];
+  terminal: boolean;
+}
+
+/** Start `urunc init <id>` inside the container's namespaces; it waits there for start. */
+export function spawnInit(sys: Syscalls, init: InitSpawn, opts: CreateOptions): Deno.ChildProcess {
+  const initArgs = ["--root", opts.root, "--log-format", opts.logOptions.format];
+  if (opts.logOptions.path) initArgs.push("--log", opts.logOptions.path);
+  if (opts.logOptions.debug) initArgs.push("--debug");
+  initArgs.push("init");
+  if (init.terminal) {
+    // The master goes to the shim before the child exists; the child opens the
+    // slave as its controlling terminal. The in-flight fd keeps the pty alive.
+    const pty = openPty();
+    try {
+      sendFd(opts.consoleSocket!, pty.master, "/dev/ptmx");
+    } finally {
+      sys.close(pty.master);
+    }
+    initArgs.push("--console", pty.slavePath);
+  }
+  initArgs.push(init.id);
+  const cmd = selfCommand(initArgs);
+  // Only the synchronous spawn runs inside the window: while a PID namespace is
+  // pending, any new thread (async ops, workers) would fail to start. A first,
+  // cold spawn with inherited stdio needs none (measured, also with piped stdio).
+  // Without a terminal, create's stdio is the container's and the child keeps
+  // it. With one, the shim reads create's stdout until EOF, and Deno duplicates
+  // its stdio at startup: a child holding that pipe would block the shim until
+  // the monitor execs, so it starts on /dev/null and attaches the pty slave.
+  const stdio = init.terminal ? "null" : "inherit";
+  const child = spawnInNamespaces(
+    sys,
+    init.namespaces,
+    () =>
+      new Deno.Command(cmd.path, { args: cmd.args, stdin: stdio, stdout: stdio, stderr: stdio })
+        .spawn(),
+  );
+  child.unref();
+  return child;
+}
