@@ -4,7 +4,7 @@
 // a line "error: ..." on failure; EOF (the fd is close-on-exec) on success.
 
 import { join } from "../path.ts";
-import { O } from "../../ffi/constants.ts";
+import { CLONE, O } from "../../ffi/constants.ts";
 import type { Syscalls } from "../../ffi/syscalls.ts";
 import { bindLibc, type SymbolName } from "../../ffi/libc.ts";
 import { describe, UruncError } from "../errors.ts";
@@ -23,6 +23,7 @@ import {
   containerDir,
   type ContainerState,
   EXEC_FIFO,
+  isNewCgroupNamespace,
   loadContainer,
   recordInitError,
 } from "./store.ts";
@@ -31,7 +32,16 @@ import { lazyImport } from "../lazy.ts";
 
 /** What network setup, the jail, the privilege drop and execve call: bound before start comes. */
 const AFTER_START_SYMBOLS: readonly SymbolName[] = [
-  ...["socket", "bind", "setsockopt", "sendto", "recvfrom", "ioctl", "ioctl_int"] as const,
+  ...[
+    "unshare",
+    "socket",
+    "bind",
+    "setsockopt",
+    "sendto",
+    "recvfrom",
+    "ioctl",
+    "ioctl_int",
+  ] as const,
   ...["open", "close", "read", "write", "strerror", "statx", "statvfs"] as const,
   ...["mount", "umount2", "mknod", "chown", "chdir", "syscall_ptr", "sethostname"] as const,
   ...["prctl", "capset", "setgroups", "setresgid", "setresuid", "prlimit", "syscall3"] as const,
@@ -142,6 +152,9 @@ async function becomeMonitor(
   inputs: PlanInput,
   fifo: Deno.FsFile,
 ): Promise<never> {
+  // Placed in the container's cgroup by create before start could release us: now that
+  // cgroup becomes the root of the container's own cgroup namespace (spawn_init.ts).
+  if (state.namespaces.some(isNewCgroupNamespace)) sys.unshare(CLONE.NEWCGROUP);
   const user = spec.process.user;
   const netns = state.namespaces.find((n) => n.type === "network");
   let network: NetworkInfo | null = null;

@@ -5,7 +5,7 @@ import type { Syscalls } from "../../ffi/syscalls.ts";
 import { openPty, sendFd } from "../../ffi/console.ts";
 import { spawnInNamespaces } from "./namespaces.ts";
 import { selfCommand } from "./self_exec.ts";
-import type { NamespaceRecord } from "./store.ts";
+import { isNewCgroupNamespace, type NamespaceRecord } from "./store.ts";
 import type { CreateOptions } from "./create.ts";
 
 /** What the init is started with: its container, namespaces and whether it gets a terminal. */
@@ -44,7 +44,9 @@ export function spawnInit(sys: Syscalls, init: InitSpawn, opts: CreateOptions): 
   const stdio = init.terminal ? "null" : "inherit";
   const child = spawnInNamespaces(
     sys,
-    init.namespaces,
+    // A new cgroup namespace is rooted at the cgroup its creator is in at that moment: the
+    // init makes it itself once create has placed it in the container's (lib/runtime/init.ts).
+    init.namespaces.filter((n) => !isNewCgroupNamespace(n)),
     () =>
       new Deno.Command(cmd.path, { args: cmd.args, stdin: stdio, stdout: stdio, stderr: stdio })
         .spawn(),

@@ -28,6 +28,11 @@ export interface NamespaceRecord {
   path?: string;
 }
 
+/** A cgroup namespace of the container's own (not one joined by path). */
+export function isNewCgroupNamespace(n: NamespaceRecord): boolean {
+  return n.type === "cgroup" && !n.path;
+}
+
 export interface ContainerState {
   /** Marks state written by urunc (runc shares --root and writes a different state.json). */
   urunc: typeof STATE_FORMAT;

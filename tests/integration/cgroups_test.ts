@@ -368,3 +368,33 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "a cgroup namespace of its own is rooted at the container's cgroup, not at create's",
+  ignore: !ready,
+  async fn() {
+    becomeSubreaper();
+    const e = setup("ns", ["/init", "fake:sleep"], {
+      namespaces: [{ type: "pid" }, { type: "mount" }, { type: "network" }, { type: "cgroup" }],
+    });
+    try {
+      await create(e);
+      const s = await urunc([...e.g, "start", "c1"]);
+      assert.equal(s.code, 0, lastLogError(join(e.dir, "log.json")) ?? s.stderr);
+      const pid = pidOf(e);
+      // Seen from the host, the monitor is in the container's cgroup ...
+      const hostView = Deno.readTextFileSync(`/proc/${pid}/cgroup`);
+      assert.match(hostView, new RegExp(`:memory:.*/${e.top}/c1$`, "m"));
+      // ... and from inside its own cgroup namespace, that cgroup is the root.
+      const inside = new Deno.Command("nsenter", {
+        args: ["-t", String(pid), "-C", "cat", `/proc/${pid}/cgroup`],
+      }).outputSync();
+      assert.ok(inside.success, new TextDecoder().decode(inside.stderr));
+      const memory = new TextDecoder().decode(inside.stdout).split("\n")
+        .find((l) => /^\d+:memory:/.test(l));
+      assert.equal(memory?.replace(/^\d+:/, ""), "memory:/");
+    } finally {
+      await teardown(e);
+    }
+  },
+});
