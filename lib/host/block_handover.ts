@@ -121,9 +121,16 @@ export function undoHandOver(
   sys: Syscalls,
   r: Extract<Resource, { kind: "unmount" | "loop-autoclear" }>,
   facts: DeviceFacts = realDeviceFacts,
+  /**
+   * Devices this delete could not mount back (undo runs in reverse ledger order: the mount
+   * before the autoclear). Their autoclear stays cleared: set, it would detach the loop
+   * device, and a retried delete would have nothing left to mount.
+   */
+  remountFailed: Set<string> = new Set(),
 ): string | null {
   try {
     if (r.kind === "loop-autoclear") {
+      if (remountFailed.has(r.device)) return null;
       if (facts.statDevice(r.device)?.isBlock) sys.loopAutoclear(r.device, true);
       return null;
     }
@@ -139,6 +146,7 @@ export function undoHandOver(
     }
     return null;
   } catch (err) {
+    if (r.kind === "unmount") remountFailed.add(r.device);
     return `cannot restore ${
       r.kind === "unmount" ? `the mount of ${r.device} on ${r.target}` : `autoclear on ${r.device}`
     }: ${(err as Error).message}`;

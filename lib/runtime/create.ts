@@ -156,6 +156,7 @@ async function create(
     rootfs,
     opts.configPath,
   );
+  refuseSharedHandOver(spec, plan, rootfs);
   const cgroup = await planCgroup(spec, planInputs, plan, opts, log);
   // Capabilities, rlimits and seccomp are checked (and compiled) now; the child applies them.
   const privileges = toPrivilegeRecord(monitorPrivileges(spec, planInputs));
@@ -280,6 +281,18 @@ async function planCgroup(
       return placed;
     },
   };
+}
+
+/**
+ * With block pass-through the init mounts a tmpfs over the rootfs (its device is the guest's);
+ * a shared rootfs propagation would show that mount on the host.
+ */
+function refuseSharedHandOver(spec: OciSpec, plan: LaunchPlan, rootfs: string): void {
+  const propagation = spec.linux?.rootfsPropagation ?? "";
+  if (plan.storage.devmapper === null || !/^r?shared$/.test(propagation)) return;
+  throw new UruncError(
+    `linux.rootfsPropagation "${propagation}" cannot be used with mountRootfs block pass-through: the init mounts a tmpfs over ${rootfs}, and a shared propagation would show it on the host; use rslave (the default), slave or private`,
+  );
 }
 
 /** SIGKILL the init and wait until it is gone (or a zombie for the shim to reap). */

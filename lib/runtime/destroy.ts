@@ -110,13 +110,14 @@ export async function destroyContainer(
         ]),
       );
     }
+    const remountFailed = new Set<string>();
     for (const r of [...ledger].reverse()) {
       if (r.kind === "path") {
         const p = removeCreatedPath(r.path, r.type);
         if (p) log.warn(p);
       } else if (storage && (r.kind === "unmount" || r.kind === "loop-autoclear")) {
         // Storage handed to the guest (lib/host/block_handover.ts): back to the host.
-        const p = storage.undoHandOver(sys, r);
+        const p = storage.undoHandOver(sys, r, undefined, remountFailed);
         if (p) problems.push(p);
       }
     }

@@ -173,3 +173,26 @@ Deno.test({
     }
   },
 });
+
+Deno.test({
+  name: "block pass-through: a shared rootfs propagation is refused before anything changes",
+  ignore: !ready,
+  async fn() {
+    becomeSubreaper();
+    const s = setup("shared");
+    try {
+      const spec = JSON.parse(Deno.readTextFileSync(join(s.bundle, "config.json")));
+      spec.linux.rootfsPropagation = "rshared";
+      Deno.writeTextFileSync(join(s.bundle, "config.json"), JSON.stringify(spec));
+      assert.notEqual(await createWithFault(s, null), 0);
+      assert.match(
+        lastLogError(join(s.dir, "log.json")) ?? "",
+        /rootfsPropagation "rshared" cannot be used with mountRootfs block pass-through/,
+      );
+      // Nothing was handed over: both still mounted here, autoclear untouched.
+      assertRestored(s);
+    } finally {
+      await cleanup(s);
+    }
+  },
+});

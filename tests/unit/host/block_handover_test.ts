@@ -10,7 +10,7 @@ import {
 } from "../../../lib/host/block_handover.ts";
 import { parseMountinfo } from "../../../lib/host/mountinfo.ts";
 import type { Resource } from "../../../lib/ledger.ts";
-import { RecordingSyscalls } from "../../fakes/recording_syscalls.ts";
+import { failing, RecordingSyscalls } from "../../fakes/recording_syscalls.ts";
 
 const LOOP3 = (7 << 8) | 3; // rdev of 7:3
 const MOUNTINFO = [
@@ -138,4 +138,31 @@ Deno.test("hand-over: a block device that is not a loop device has no autoclear 
   }, facts(mi, { "/dev/mapper/snap-7": (253 << 8) | 7 }));
   assert.deepEqual(sys.calls.map((c) => c.call), ["umount"]);
   assert.deepEqual(ledger.map((r) => r.kind), ["unmount"]);
+});
+
+Deno.test("undo: a device that cannot be mounted back keeps autoclear cleared, for a retry", () => {
+  const ledger: Extract<Resource, { kind: "unmount" | "loop-autoclear" }>[] = [
+    { kind: "loop-autoclear", device: "/dev/loop3" },
+    {
+      kind: "unmount",
+      target: "/run/c/rootfs",
+      device: "/dev/loop3",
+      devno: "7:3",
+      fstype: "ext4",
+      flags: 0,
+      data: "",
+    },
+  ];
+  const f = facts(MOUNTINFO.split("\n")[0]); // not mounted
+  const failed = new Set<string>();
+  const sys = new RecordingSyscalls({ failOn: failing("mount", 16) }); // EBUSY
+  const problems = [...ledger].reverse().map((r) => undoHandOver(sys, r, f, failed));
+  assert.match(problems[0] ?? "", /cannot restore the mount of \/dev\/loop3 on \/run\/c\/rootfs/);
+  assert.equal(problems[1], null);
+  assert.deepEqual(sys.calls.map((c) => c.call), ["mount", "mount"], "no autoclear set");
+  // The retry mounts it back, then restores autoclear.
+  const retry = new RecordingSyscalls({ loopAutoclear: () => true });
+  const later = new Set<string>();
+  for (const r of [...ledger].reverse()) assert.equal(undoHandOver(retry, r, f, later), null);
+  assert.deepEqual(retry.calls.map((c) => c.call), ["mount", "loopAutoclear"]);
 });
