@@ -1,7 +1,7 @@
 import { SIGNALS } from "../../ffi/constants.ts";
 import { realSyscalls } from "../../ffi/syscalls.ts";
 import { ContainerNotRunningError, UsageError } from "../errors.ts";
-import { signalOurProcess } from "../runtime/signal.ts";
+import { executableOf, signalAcrossExec } from "../runtime/signal.ts";
 import { awaitSignalHandler } from "../runtime/signal_ready.ts";
 import { liveStatus } from "../runtime/status.ts";
 import { parseCommandArgs } from "./args.ts";
@@ -44,7 +44,10 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
   // pid 0 is a create still running (or one that crashed): no process to signal yet.
   if (
     state.pid <= 0 || liveStatus(state, dir) === "stopped" ||
-    !signalOurProcess(realSyscalls(), state.pid, BigInt(state.pidStartTime), signal)
+    !await signalAcrossExec(realSyscalls(), state.pid, BigInt(state.pidStartTime), signal, {
+      executable: executableOf,
+      awaitHandler: awaitSignalHandler,
+    })
   ) {
     throw new ContainerNotRunningError();
   }

@@ -17,6 +17,7 @@ import { networkRequest } from "../plan/network.ts";
 import type { NetworkInfo, PlanInput } from "../plan/types.ts";
 import { setupNetwork } from "../host/network/mod.ts";
 import { faultPoint } from "./fault.ts";
+import { deliverCaughtSignals, reportExitSignalsTo } from "./init_signals.ts";
 import { runLifecycleHooks } from "./hooks.ts";
 import { planWithNetwork } from "./plan_inputs.ts";
 import {
@@ -78,6 +79,8 @@ export async function runInit(sys: Syscalls, log: Logger, opts: InitOptions): Pr
 
   bindLibc(AFTER_START_SYMBOLS);
   const fifo = await waitForStart(log, fifoPath, fifoIno);
+  // start reads the fifo now; the state dir may be out of reach once the jail is in place.
+  reportExitSignalsTo((reason) => fifo.writeSync(new TextEncoder().encode(`error: ${reason}\n`)));
   try {
     // Read only now: create may start us before it has validated anything
     // (lib/runtime/early_init.ts); start releases us once the state is complete.
@@ -228,6 +231,7 @@ async function becomeMonitor(
     { uid: user.uid, gid: user.gid, additionalGids: user.additionalGids ?? [] },
     plan.monitor.seccomp,
   );
+  await deliverCaughtSignals();
   // `start` takes EOF after this line as the monitor having replaced us.
   fifo.writeSync(new TextEncoder().encode("exec\n"));
   return sys.execve(plan.monitor.path, plan.monitor.argv, plan.monitor.env, filters);

@@ -15,16 +15,32 @@ export const EXIT_SIGNALS: readonly number[] = HANDLED.map(([, n]) => n);
  * `start` will look) and the process exits as the signal would have ended it.
  */
 export function exitOnSignals(log: Logger, leave: (reason: string) => void): void {
+  report = leave;
   for (const [name, number] of HANDLED) {
     Deno.addSignalListener(name, () => {
       const reason = `the init received ${name} before the monitor started`;
       try {
-        leave(reason);
+        report(reason);
       } catch { /* the state dir is gone: nobody is left to read it */ }
       log.warn(reason);
       Deno.exit(128 + number);
     });
   }
+}
+
+let report: (reason: string) => void = () => {};
+
+/** Where the reason goes from now on (after start released the init: to start, on the fifo). */
+export function reportExitSignalsTo(leave: (reason: string) => void): void {
+  report = leave;
+}
+
+/**
+ * Let the signal listeners run if a signal came while the init ran without yielding: they
+ * are event-loop tasks, and after the execve a caught signal would be lost with them.
+ */
+export function deliverCaughtSignals(): Promise<void> {
+  return new Promise((r) => setTimeout(r, 0));
 }
 
 /** The SigCgt mask of a process, or null when it is gone. */

@@ -22,3 +22,40 @@ export function signalOurProcess(
     sys.close(fd);
   }
 }
+
+/** The executable a process runs now (its /proc exe link), or null when it is gone. */
+export function executableOf(pid: number): string | null {
+  try {
+    return Deno.readLinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return null;
+  }
+}
+
+export interface ExecRaceDeps {
+  executable: (pid: number) => string | null;
+  /** Resolves once `pid` catches `signal` (lib/runtime/signal_ready.ts). */
+  awaitHandler: (pid: number, signal: number) => Promise<unknown>;
+}
+
+/**
+ * signalOurProcess, for a container whose init may be replacing itself with the monitor
+ * right now: a signal the init's handler took just before its execve never reaches the
+ * monitor (a handler reset by exec, PID 1 drops it). When the executable changed while we
+ * sent, the signal goes again once the monitor catches it.
+ */
+export async function signalAcrossExec(
+  sys: Syscalls,
+  pid: number,
+  startTime: bigint,
+  signal: number,
+  deps: ExecRaceDeps,
+): Promise<boolean> {
+  const before = deps.executable(pid);
+  if (!signalOurProcess(sys, pid, startTime, signal)) return false;
+  const after = deps.executable(pid);
+  if (before === null || after === null || before === after) return true;
+  await deps.awaitHandler(pid, signal);
+  signalOurProcess(sys, pid, startTime, signal);
+  return true;
+}

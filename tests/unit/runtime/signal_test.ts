@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { procStartTime } from "../../../lib/oci/state.ts";
-import { signalOurProcess } from "../../../lib/runtime/signal.ts";
+import { executableOf, signalAcrossExec, signalOurProcess } from "../../../lib/runtime/signal.ts";
 import { RecordingSyscalls } from "../../fakes/recording_syscalls.ts";
 import { realSyscalls } from "../../../ffi/syscalls.ts";
 
@@ -36,4 +36,46 @@ Deno.test("signalOurProcess for real: signal 0 to a live child, false once it is
   assert.equal(signalOurProcess(realSyscalls(), child.pid, start, 15), true);
   await child.status;
   assert.equal(signalOurProcess(realSyscalls(), child.pid, start, 15), false);
+});
+
+// signalAcrossExec: the init replacing itself with the monitor while kill sends.
+const EXEC_RACE: [what: string, exes: (string | null)[], signals: number, waited: boolean][] = [
+  ["the monitor already runs: one signal", ["/usr/bin/qemu", "/usr/bin/qemu"], 1, false],
+  ["the init still runs: one signal (its handler ends it)", ["/deno", "/deno"], 1, false],
+  ["exec'd while we sent: again once the monitor catches it", ["/deno", "/usr/bin/qemu"], 2, true],
+  ["gone after the send: nothing more to do", ["/deno", null], 1, false],
+];
+
+for (const [what, exes, signals, waited] of EXEC_RACE) {
+  Deno.test(`signalAcrossExec: ${what}`, async () => {
+    const sys = new RecordingSyscalls();
+    const reads = [...exes];
+    let awaited = false;
+    const ok = await signalAcrossExec(sys, Deno.pid, procStartTime(Deno.pid)!, 15, {
+      executable: () => reads.shift() ?? null,
+      awaitHandler: (pid, signal) => {
+        assert.deepEqual([pid, signal], [Deno.pid, 15]);
+        assert.equal(sys.names().filter((n) => n === "pidfdSignal").length, 1, "after the first");
+        awaited = true;
+        return Promise.resolve(true);
+      },
+    });
+    assert.equal(ok, true);
+    assert.equal(sys.names().filter((n) => n === "pidfdSignal").length, signals);
+    assert.equal(awaited, waited);
+  });
+}
+
+Deno.test("signalAcrossExec: a process that is gone gets nothing and says so", async () => {
+  const sys = new RecordingSyscalls({ kill: () => false });
+  const ok = await signalAcrossExec(sys, 999999, 5n, 15, {
+    executable: () => "/deno",
+    awaitHandler: () => Promise.reject(new Error("must not wait")),
+  });
+  assert.equal(ok, false);
+});
+
+Deno.test("executableOf: our own executable; null for no process", () => {
+  assert.equal(executableOf(Deno.pid), Deno.execPath());
+  assert.equal(executableOf(999999999), null);
 });
