@@ -80,7 +80,9 @@ export async function destroyContainer(
     : null;
   try {
     // A cgroup error is one problem among others: the kill and the rest of the ledger go on.
-    await cgroups?.beforeKill(sys, t.state).catch((err) => problems.push(describe(err)));
+    await cgroups?.beforeKill(sys, t.state, cgroupEntries).catch((err) =>
+      problems.push(describe(err))
+    );
     for (const p of procs) {
       const err = await killAndWait(sys, p.pid, BigInt(p.startTime));
       if (err) problems.push(err);

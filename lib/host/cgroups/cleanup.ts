@@ -17,11 +17,33 @@ export interface CgroupEntry {
   existed?: boolean;
 }
 
-export async function thawForKill(fs: CgroupFs, cg: CgroupState | undefined): Promise<void> {
-  if (!cg) return;
+export async function thawForKill(
+  fs: CgroupFs,
+  cg: CgroupState | undefined,
+  entries: readonly CgroupEntry[] = [],
+): Promise<void> {
+  if (!cg) {
+    thawLedgerDirs(fs, entries);
+    return;
+  }
   try {
     await setFrozen(fs, cg, false, 2000);
   } catch { /* no freezer, or already gone: nothing is frozen */ }
+}
+
+/**
+ * Without state (damaged, or create crashed) the freezer is found among the directories
+ * the ledger says urunc created: thaw each that has one (v1 freezer.state, v2 cgroup.freeze).
+ */
+function thawLedgerDirs(fs: CgroupFs, entries: readonly CgroupEntry[]): void {
+  for (const e of entries) {
+    if (e.existed) continue;
+    for (const [file, thawed] of [["freezer.state", "THAWED"], ["cgroup.freeze", "0"]]) {
+      try {
+        if (fs.read(`${e.dir}/${file}`) !== null) fs.write(`${e.dir}/${file}`, thawed);
+      } catch { /* gone already: nothing frozen there */ }
+    }
+  }
 }
 
 /** Problems met, one sentence each (the state dir stays so delete can retry). */
@@ -76,8 +98,12 @@ async function removeOne(sys: Syscalls, fs: CgroupFs, dir: string): Promise<stri
 
 /** destroy.ts's two calls, on the real cgroupfs. */
 /** `state` is null when the state is damaged: then the ledger alone says what to remove. */
-export function beforeKill(sys: Syscalls, state: ContainerState | null): Promise<void> {
-  return thawForKill(realCgroupFs(() => sys), state?.cgroup);
+export function beforeKill(
+  sys: Syscalls,
+  state: ContainerState | null,
+  entries: readonly CgroupEntry[],
+): Promise<void> {
+  return thawForKill(realCgroupFs(() => sys), state?.cgroup, entries);
 }
 
 export function afterKill(

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { applyLimits, createCgroupDirs, joinCgroups } from "../../../lib/host/cgroups/manager.ts";
 import { isFrozen, setFrozen } from "../../../lib/host/cgroups/freezer.ts";
-import { removeContainerCgroups } from "../../../lib/host/cgroups/cleanup.ts";
+import { removeContainerCgroups, thawForKill } from "../../../lib/host/cgroups/cleanup.ts";
 import { parseLayout } from "../../../lib/plan/cgroups/hierarchy.ts";
 import { planLimits } from "../../../lib/plan/cgroups/limits.ts";
 import { FakeCgroupFs } from "../../fakes/fake_cgroupfs.ts";
@@ -292,4 +292,27 @@ Deno.test("delete kills what is left in the cgroup, then removes it", async () =
     9,
   ]]);
   assert.ok(!fs.dirs.has("/cg/c1"));
+});
+
+Deno.test("delete without state thaws the freezer among the ledger's own dirs", async () => {
+  const fs = new FakeCgroupFs([
+    "/sys/fs/cgroup/freezer/p",
+    "/sys/fs/cgroup/freezer/p/x",
+    "/sys/fs/cgroup/memory/p/x",
+    "/sys/fs/cgroup/unified/p/x",
+  ]);
+  fs.files.set("/sys/fs/cgroup/freezer/p/freezer.state", "THAWED\n");
+  fs.files.set("/sys/fs/cgroup/freezer/p/x/freezer.state", "FROZEN\n");
+  fs.files.set("/sys/fs/cgroup/unified/p/x/cgroup.freeze", "1\n");
+  fs.ops.length = 0;
+  await thawForKill(fs, undefined, [
+    { dir: "/sys/fs/cgroup/freezer/p", existed: true }, // someone else's: untouched
+    { dir: "/sys/fs/cgroup/freezer/p/x" },
+    { dir: "/sys/fs/cgroup/memory/p/x" },
+    { dir: "/sys/fs/cgroup/unified/p/x" },
+  ]);
+  assert.deepEqual(fs.writes(), [
+    "/sys/fs/cgroup/freezer/p/x/freezer.state=THAWED",
+    "/sys/fs/cgroup/unified/p/x/cgroup.freeze=0",
+  ]);
 });
