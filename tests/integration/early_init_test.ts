@@ -6,7 +6,12 @@ import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../helper
 import { becomeSubreaper, isRoot } from "../helpers/subreaper.ts";
 import { lastLogError, sh, testGlobals, urunc } from "../helpers/urunc.ts";
 
-const REFUSED_LATER: [what: string, edit: (spec: Record<string, any>) => void, error: RegExp][] = [
+interface SpecToEdit {
+  process: { user: { uid: number } };
+  annotations: Record<string, string>;
+}
+
+const REFUSED_LATER: [what: string, edit: (spec: SpecToEdit) => void, error: RegExp][] = [
   [
     "a field the schema refuses",
     (s) => (s.process.user.uid = -1),
