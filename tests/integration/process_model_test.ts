@@ -5,7 +5,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { create, globals, parseReport, readAll, ready, setup } from "../helpers/lifecycle.ts";
 import { becomeSubreaper, reap } from "../helpers/subreaper.ts";
-import { lastLogError, urunc } from "../helpers/urunc.ts";
+import { createAt, lastLogError, urunc } from "../helpers/urunc.ts";
+import { EXEC_FIFO, INIT_ERROR } from "../../lib/runtime/store.ts";
 
 async function status(e: ReturnType<typeof setup>, id: string): Promise<string> {
   return JSON.parse((await urunc(globals(e, ["state", id]))).stdout).status;
@@ -93,6 +94,77 @@ Deno.test({
       assert.equal((await urunc(globals(e, ["kill", "s1", "KILL"]))).code, 0);
       assert.equal(await reap(pid), 128 + 9);
       assert.equal((await urunc(globals(e, ["delete", "s1"]))).code, 0);
+      await c.stdout.cancel();
+    } finally {
+      await e.cleanup();
+    }
+  },
+});
+
+/** Until one of the init's threads blocks opening the exec fifo (create returns before that). */
+async function waitingOnFifo(pid: number): Promise<void> {
+  const blocked = () =>
+    [...Deno.readDirSync(`/proc/${pid}/task`)].some((t) =>
+      Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/wchan`) === "wait_for_partner"
+    );
+  while (!blocked()) await new Promise((r) => setTimeout(r, 20));
+}
+
+Deno.test({
+  name: "process model: a waiting init whose exec fifo is removed leaves, and start says why",
+  ignore: !ready,
+  async fn() {
+    becomeSubreaper();
+    const e = setup("fifogone", { args: ["/init", "fake:sleep"] });
+    try {
+      const c = await create(e, "f1");
+      assert.equal(c.code, 0, `create failed: ${lastLogError(e.log)}`);
+      const pid = Number(Deno.readTextFileSync(join(e.dir, "init.pid")));
+      await waitingOnFifo(pid);
+      Deno.removeSync(join(e.root, "f1", EXEC_FIFO));
+      assert.equal(await reap(pid), 1, "the init's watchdog ended it");
+      assert.equal(await status(e, "f1"), "stopped");
+      assert.notEqual((await urunc(globals(e, ["start", "f1"]))).code, 0);
+      assert.match(
+        lastLogError(e.log) ?? "",
+        /^container f1 is stopped: the init left before start: its exec fifo \S+ was removed or replaced/,
+      );
+      assert.equal((await urunc(globals(e, ["delete", "f1"]))).code, 0);
+    } finally {
+      await e.cleanup();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "process model: an orphaned init of a deleted container never writes into a new container of the same id",
+  ignore: !ready,
+  async fn() {
+    becomeSubreaper();
+    const e = setup("orphan", { args: ["/init", "fake:exit=0"] });
+    try {
+      // create dies right after the spawn: no pid recorded, so delete cannot kill the init.
+      const g = globals(e, []);
+      const pidFile = join(e.dir, "init.pid");
+      const crashed = await createAt(g, {
+        bundle: e.bundle,
+        pidFile,
+        id: "o1",
+        fault: "create:after-spawn",
+      });
+      assert.equal(crashed, 137);
+      assert.equal((await urunc(globals(e, ["delete", "--force", "o1"]))).code, 0);
+      const c = await create(e, "o1");
+      assert.equal(c.code, 0, `create failed: ${lastLogError(e.log)}`);
+      const pid = Number(Deno.readTextFileSync(pidFile));
+      // The orphan's watchdog has looked at the new fifo by now.
+      await new Promise((r) => setTimeout(r, 1200));
+      assert.throws(() => Deno.statSync(join(e.root, "o1", INIT_ERROR)), Deno.errors.NotFound);
+      const s = await urunc(globals(e, ["start", "o1"]));
+      assert.equal(s.code, 0, `start failed: ${lastLogError(e.log)}`);
+      assert.equal(await reap(pid), 0);
+      assert.equal((await urunc(globals(e, ["delete", "o1"]))).code, 0);
       await c.stdout.cancel();
     } finally {
       await e.cleanup();
