@@ -6,6 +6,7 @@ import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../helper
 import { ConsoleSocket, readFdUntil } from "../helpers/console_socket.ts";
 import { removeCgroupTree } from "../helpers/cgroups.ts";
 import { becomeSubreaper, isRoot, reap } from "../helpers/subreaper.ts";
+import { waitingOnFifo } from "../helpers/lifecycle.ts";
 import { lastLogError, testGlobals, urunc, uruncCreate } from "../helpers/urunc.ts";
 
 const ready = isRoot();
@@ -83,6 +84,54 @@ for (const deviceCgroup of [false, true]) {
     },
   });
 }
+
+Deno.test({
+  name: "terminal: the console's master closing before start ends the init, and start says why",
+  ignore: !ready,
+  async fn() {
+    becomeSubreaper();
+    const dir = Deno.makeTempDirSync({ prefix: "urunc-hangup-" });
+    const sock = new ConsoleSocket(join(dir, "pty.sock"));
+    const g = testGlobals(dir, writeHostConfig(join(dir, "c.toml"), FAKE_MONITOR));
+    try {
+      const bundle = makeBundle(join(dir, "b"), {
+        annotations: LINUX_QEMU,
+        terminal: true,
+        args: ["/init", "fake:exit=0"],
+      });
+      const create = uruncCreate([
+        ...g,
+        "create",
+        "--bundle",
+        bundle,
+        "--console-socket",
+        sock.path,
+        "--pid-file",
+        join(dir, "pid"),
+        "h1",
+      ]);
+      const master = sock.receive().fd;
+      const c = await create;
+      await c.stdout.cancel();
+      await c.stderr.cancel();
+      assert.equal(c.code, 0, lastLogError(join(dir, "log.json")) ?? "");
+      const pid = Number(Deno.readTextFileSync(join(dir, "pid")));
+      await waitingOnFifo(pid); // the slave is its controlling terminal by then
+      libc().close(master); // the kernel hangs the terminal up: SIGHUP to the init
+      assert.equal(await reap(pid), 128 + 1);
+      assert.notEqual((await urunc([...g, "start", "h1"])).code, 0);
+      assert.equal(
+        lastLogError(join(dir, "log.json")),
+        "container h1 is stopped: the init received SIGHUP before the monitor started",
+      );
+      assert.equal((await urunc([...g, "delete", "h1"])).code, 0);
+    } finally {
+      await urunc([...g, "delete", "--force", "h1"]);
+      sock.close();
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
 
 Deno.test({
   name:
