@@ -20,6 +20,15 @@ async function status(e: ReturnType<typeof setup>, id: string): Promise<string> 
   return JSON.parse((await urunc(globals(e, ["state", id]))).stdout).status;
 }
 
+/** A created container's init pid (create must succeed); the container's output is discarded. */
+async function createdInit(e: ReturnType<typeof setup>, id: string): Promise<number> {
+  const c = await create(e, id);
+  await c.stdout.cancel();
+  await c.stderr.cancel();
+  assert.equal(c.code, 0, `create failed: ${lastLogError(e.log)}`);
+  return Number(Deno.readTextFileSync(join(e.dir, "init.pid")));
+}
+
 Deno.test({
   name:
     "process model: a 5 s prestart hook (Docker's setkey is slow) does not end the waiting init",
@@ -61,9 +70,7 @@ Deno.test({
       // namespace that ended in a SIGSEGV and no reason (a closed console hangs up too).
       const cases = [["t1", "SIGTERM", 15], ["t2", "SIGHUP", 1], ["t3", "SIGINT", 2]] as const;
       for (const [id, name, number] of cases) {
-        const c = await create(e, id);
-        assert.equal(c.code, 0, `create failed: ${lastLogError(e.log)}`);
-        const pid = Number(Deno.readTextFileSync(join(e.dir, "init.pid")));
+        const pid = await createdInit(e, id);
         assert.equal((await urunc(globals(e, ["kill", id, String(number)]))).code, 0);
         assert.equal(await reap(pid), 128 + number, `the init ended by ${name}`);
         assert.equal(await status(e, id), "stopped");
@@ -120,9 +127,7 @@ Deno.test({
     becomeSubreaper();
     const e = setup("fifogone", { args: ["/init", "fake:sleep"] });
     try {
-      const c = await create(e, "f1");
-      assert.equal(c.code, 0, `create failed: ${lastLogError(e.log)}`);
-      const pid = Number(Deno.readTextFileSync(join(e.dir, "init.pid")));
+      const pid = await createdInit(e, "f1");
       await waitingOnFifo(pid);
       Deno.removeSync(join(e.root, "f1", EXEC_FIFO));
       assert.equal(await reap(pid), 1, "the init's watchdog ended it");
@@ -158,9 +163,7 @@ Deno.test({
       });
       assert.equal(crashed, 137);
       assert.equal((await urunc(globals(e, ["delete", "--force", "o1"]))).code, 0);
-      const c = await create(e, "o1");
-      assert.equal(c.code, 0, `create failed: ${lastLogError(e.log)}`);
-      const pid = Number(Deno.readTextFileSync(pidFile));
+      const pid = await createdInit(e, "o1");
       // The orphan's watchdog has looked at the new fifo by now.
       await new Promise((r) => setTimeout(r, 1200));
       assert.throws(() => Deno.statSync(join(e.root, "o1", INIT_ERROR)), Deno.errors.NotFound);
@@ -168,7 +171,6 @@ Deno.test({
       assert.equal(s.code, 0, `start failed: ${lastLogError(e.log)}`);
       assert.equal(await reap(pid), 0);
       assert.equal((await urunc(globals(e, ["delete", "o1"]))).code, 0);
-      await c.stdout.cancel();
     } finally {
       await e.cleanup();
     }
