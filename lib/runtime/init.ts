@@ -58,27 +58,21 @@ export interface InitOptions {
 
 export async function runInit(sys: Syscalls, log: Logger, opts: InitOptions): Promise<number> {
   const dir = containerDir(opts.root, opts.id);
-  const fifoPath = join(dir, EXEC_FIFO);
   let fifoIno: number;
   try {
     // The fifo create made for us names our container: a new container of the
     // same id (after a delete) has a new one.
-    fifoIno = Deno.lstatSync(fifoPath).ino!;
+    fifoIno = Deno.lstatSync(join(dir, EXEC_FIFO)).ino!;
     sys.setsid();
     if (opts.console) attachConsole(sys, opts.console);
   } catch (err) {
-    // Nobody waits on us yet: leave the reason where `start` will look for it;
-    // start logs it as its error, so here it is only a warning (one error line per failure).
-    const msg = `the init failed before start: ${describe(err)}`;
-    try {
-      recordInitError(dir, msg);
-    } catch { /* the state dir is gone: nobody is left to read it */ }
-    log.warn(msg);
+    leaveBeforeStart(log, dir, `the init failed before start: ${describe(err)}`);
     return 1;
   }
 
   bindLibc(AFTER_START_SYMBOLS);
-  const fifo = await waitForStart(log, fifoPath, fifoIno);
+  const fifo = await waitForStart(sys, log, dir, fifoIno);
+  if (fifo === null) return 1;
   // start reads the fifo now; the state dir may be out of reach once the jail is in place.
   reportExitSignalsTo((reason) => fifo.writeSync(new TextEncoder().encode(`error: ${reason}\n`)));
   try {
@@ -104,6 +98,17 @@ export async function runInit(sys: Syscalls, log: Logger, opts: InitOptions): Pr
   }
 }
 
+/**
+ * Nobody waits on us yet: leave the reason where `start` will look for it; start
+ * logs it as its error, so here it is only a warning (one error line per failure).
+ */
+function leaveBeforeStart(log: Logger, dir: string, reason: string): void {
+  try {
+    recordInitError(dir, reason);
+  } catch { /* the state dir is gone: nobody is left to read it */ }
+  log.warn(reason);
+}
+
 function attachConsole(sys: Syscalls, slave: string): void {
   const fd = sys.open(slave, O.RDWR);
   sys.setControllingTty(fd);
@@ -123,27 +128,52 @@ function fifoInode(path: string): number | null {
 /**
  * Opening the fifo for writing blocks until `start` opens it for reading. The
  * open runs on a pool thread (we were born in these namespaces, so that is
- * fine) while the main thread keeps serving signals and the watchdog.
+ * fine) while the main thread keeps serving signals and the watchdog. Null when
+ * the init leaves before start; the reason is recorded.
  */
-async function waitForStart(log: Logger, path: string, ino: number): Promise<Deno.FsFile> {
+async function waitForStart(
+  sys: Syscalls,
+  log: Logger,
+  dir: string,
+  ino: number,
+): Promise<Deno.FsFile | null> {
+  // Our own directory, whatever takes its path later: a reason recorded through
+  // it never lands in a new container of the same id, and is dropped when ours
+  // was deleted (nobody is left to read it).
+  let ownFd: number;
+  try {
+    ownFd = sys.open(dir, O.RDONLY | O.DIRECTORY);
+  } catch (err) {
+    leaveBeforeStart(log, dir, `the init failed waiting for start: ${describe(err)}`);
+    return null;
+  }
+  const own = `/proc/self/fd/${ownFd}`;
+  const path = join(dir, EXEC_FIFO);
   // Only a container that is really gone ends the wait: if create died before
   // recording our pid, delete cannot kill us, and we must not wait on an
   // unlinked fifo forever. A slow create rewriting its state is no reason.
   const watchdog = setInterval(() => {
     if (fifoInode(path) === ino) return;
-    log.warn(`the init leaves: its container was deleted or replaced before start (${path})`);
+    leaveBeforeStart(
+      log,
+      own,
+      `the init left before start: its exec fifo ${path} was removed or replaced (the container was deleted?)`,
+    );
     Deno.exit(1);
   }, 500);
-  let fifo: Deno.FsFile;
   try {
-    fifo = await Deno.open(path, { write: true });
+    const fifo = await Deno.open(path, { write: true });
+    // Released: from here the container is no longer "created", whatever happens to
+    // start (it holds its own fd), so a second start fails fast instead of waiting.
+    if (fifoInode(path) === ino) Deno.removeSync(path);
+    return fifo;
+  } catch (err) {
+    leaveBeforeStart(log, own, `the init failed waiting for start: ${describe(err)}`);
+    return null;
   } finally {
     clearInterval(watchdog);
+    sys.close(ownFd);
   }
-  // Released: from here the container is no longer "created", whatever happens to
-  // start (it holds its own fd), so a second start fails fast instead of waiting.
-  if (fifoInode(path) === ino) Deno.removeSync(path);
-  return fifo;
 }
 
 async function becomeMonitor(

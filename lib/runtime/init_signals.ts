@@ -5,13 +5,16 @@
 
 import type { Logger } from "../log.ts";
 
-const HANDLED = [["SIGTERM", 15], ["SIGINT", 2]] as const;
+// SIGHUP too: Deno catches it itself and, with no listener, re-raises it and
+// aborts, which the kernel ignores for PID 1 of a namespace, so the init ended in
+// a SIGSEGV with no reason (a `kill -HUP`, or the console's master closing).
+const HANDLED = [["SIGTERM", 15], ["SIGINT", 2], ["SIGHUP", 1]] as const;
 
 /** The signal numbers `exitOnSignals` catches: create waits until the kernel shows them caught. */
 export const EXIT_SIGNALS: readonly number[] = HANDLED.map(([, n]) => n);
 
 /**
- * From now on SIGTERM/SIGINT end the init: `leave(reason)` records why (where
+ * From now on SIGTERM/SIGINT/SIGHUP end the init: `leave(reason)` records why (where
  * `start` will look) and the process exits as the signal would have ended it.
  */
 export function exitOnSignals(log: Logger, leave: (reason: string) => void): void {

@@ -38,7 +38,11 @@ export async function releaseInit(
     const deadline = Date.now() + START_TIMEOUT_MS;
     const decoder = new TextDecoder();
     for (;;) {
-      const ev = sys.poll(fd, POLLIN, 50);
+      // Looked at before the poll: whatever an init that has ended wrote is in the
+      // pipe by then. Looked at after a timed-out poll, it would lose the "exec" of
+      // an init that wrote it, exec'd and saw its monitor exit in between.
+      const ended = processState(state.pid, BigInt(state.pidStartTime)) !== "alive";
+      const ev = sys.poll(fd, POLLIN, ended ? 0 : 50);
       if (ev & (POLLIN | POLLHUP)) {
         const chunk = readSome(sys, fd);
         if (chunk === null) continue; // writer open, nothing yet
@@ -46,7 +50,7 @@ export async function releaseInit(
         report += decoder.decode(chunk);
         continue;
       }
-      if (processState(state.pid, BigInt(state.pidStartTime)) !== "alive") break;
+      if (ended) break; // it never opened the fifo: no writer will come
       if (Date.now() > deadline) {
         throw new UruncError(
           `container ${state.id} did not start within ${START_TIMEOUT_MS / 1000} s`,

@@ -120,3 +120,12 @@ export function mountsUnder(path: string): string[] {
     l.split(" ")[4]?.startsWith(path)
   );
 }
+
+/** Until one of the init's threads blocks opening the exec fifo (create returns before that). */
+export async function waitingOnFifo(pid: number): Promise<void> {
+  const blocked = () =>
+    [...Deno.readDirSync(`/proc/${pid}/task`)].some((t) =>
+      Deno.readTextFileSync(`/proc/${pid}/task/${t.name}/wchan`) === "wait_for_partner"
+    );
+  while (!blocked()) await new Promise((r) => setTimeout(r, 20));
+}

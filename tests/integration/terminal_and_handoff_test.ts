@@ -6,9 +6,36 @@ import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../helper
 import { ConsoleSocket, readFdUntil } from "../helpers/console_socket.ts";
 import { removeCgroupTree } from "../helpers/cgroups.ts";
 import { becomeSubreaper, isRoot, reap } from "../helpers/subreaper.ts";
+import { waitingOnFifo } from "../helpers/lifecycle.ts";
 import { lastLogError, testGlobals, urunc, uruncCreate } from "../helpers/urunc.ts";
 
 const ready = isRoot();
+
+/** `create --console-socket` as the shim runs it: the pty master arrives while create runs. */
+async function createWithConsole(
+  g: string[],
+  bundle: string,
+  sock: ConsoleSocket,
+  pidFile: string,
+  id: string,
+): Promise<{ code: number; master: number; name: string }> {
+  const create = uruncCreate([
+    ...g,
+    "create",
+    "--bundle",
+    bundle,
+    "--console-socket",
+    sock.path,
+    "--pid-file",
+    pidFile,
+    id,
+  ]);
+  const got = sock.receive();
+  const c = await create;
+  await c.stdout.cancel();
+  await c.stderr.cancel();
+  return { code: c.code, master: got.fd, name: got.name };
+}
 
 // Docker's device list does not allow the pty urunc gives the monitor: a device
 // cgroup must not lock the console out.
@@ -43,24 +70,10 @@ for (const deviceCgroup of [false, true]) {
           };
           Deno.writeTextFileSync(join(bundle, "config.json"), JSON.stringify(spec));
         }
-        const create = uruncCreate([
-          ...g,
-          "create",
-          "--bundle",
-          bundle,
-          "--console-socket",
-          sock.path,
-          "--pid-file",
-          join(dir, "pid"),
-          "t1",
-        ]);
-        const got = sock.receive();
-        master = got.fd;
-        assert.equal(got.name, "/dev/ptmx");
+        const c = await createWithConsole(g, bundle, sock, join(dir, "pid"), "t1");
+        master = c.master;
+        assert.equal(c.name, "/dev/ptmx");
         assert.equal(testLibc().isatty(master), 1, "the received fd is a terminal");
-        const c = await create;
-        await c.stdout.cancel();
-        await c.stderr.cancel();
         assert.equal(c.code, 0, lastLogError(join(dir, "log.json")) ?? "");
         const pid = Number(Deno.readTextFileSync(join(dir, "pid")));
         assert.equal(
@@ -83,6 +96,40 @@ for (const deviceCgroup of [false, true]) {
     },
   });
 }
+
+Deno.test({
+  name: "terminal: the console's master closing before start ends the init, and start says why",
+  ignore: !ready,
+  async fn() {
+    becomeSubreaper();
+    const dir = Deno.makeTempDirSync({ prefix: "urunc-hangup-" });
+    const sock = new ConsoleSocket(join(dir, "pty.sock"));
+    const g = testGlobals(dir, writeHostConfig(join(dir, "c.toml"), FAKE_MONITOR));
+    try {
+      const bundle = makeBundle(join(dir, "b"), {
+        annotations: LINUX_QEMU,
+        terminal: true,
+        args: ["/init", "fake:exit=0"],
+      });
+      const c = await createWithConsole(g, bundle, sock, join(dir, "pid"), "h1");
+      assert.equal(c.code, 0, lastLogError(join(dir, "log.json")) ?? "");
+      const pid = Number(Deno.readTextFileSync(join(dir, "pid")));
+      await waitingOnFifo(pid); // the slave is its controlling terminal by then
+      libc().close(c.master); // the kernel hangs the terminal up: SIGHUP to the init
+      assert.equal(await reap(pid), 128 + 1);
+      assert.notEqual((await urunc([...g, "start", "h1"])).code, 0);
+      assert.equal(
+        lastLogError(join(dir, "log.json")),
+        "container h1 is stopped: the init received SIGHUP before the monitor started",
+      );
+      assert.equal((await urunc([...g, "delete", "h1"])).code, 0);
+    } finally {
+      await urunc([...g, "delete", "--force", "h1"]);
+      sock.close();
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
 
 Deno.test({
   name:

@@ -4,7 +4,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { POLLHUP, POLLIN } from "../../../ffi/syscalls.ts";
 import { silentLogger } from "../../../lib/log.ts";
-import { procStartTime } from "../../../lib/oci/state.ts";
+import { processState, procStartTime } from "../../../lib/oci/state.ts";
 import { releaseInit } from "../../../lib/runtime/start.ts";
 import { type ContainerState, EXEC_FIFO, INIT_ERROR } from "../../../lib/runtime/store.ts";
 import { RecordingSyscalls } from "../../fakes/recording_syscalls.ts";
@@ -126,6 +126,70 @@ Deno.test("start: a stopped container (pid reused) fails fast", async () => {
           "container s1 is stopped: the init received SIGTERM before the monitor started",
     );
   } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+/** A real process standing in for the init, and its "created" state. */
+function createdWithChild(): { state: ContainerState; dir: string; child: Deno.ChildProcess } {
+  const { state, dir } = created();
+  const child = new Deno.Command("sleep", { args: ["60"], stdout: "null", stderr: "null" })
+    .spawn();
+  state.pid = child.pid;
+  state.pidStartTime = String(procStartTime(child.pid));
+  return { state, dir, child };
+}
+
+/** SIGKILL the child (once) and wait, synchronously as a blocking poll would, until it is no longer alive. */
+function endNow(child: Deno.ChildProcess, startTime: bigint): void {
+  if (processState(child.pid, startTime) !== "alive") return;
+  child.kill("SIGKILL");
+  while (processState(child.pid, startTime) === "alive") { /* the kernel is tearing it down */ }
+}
+
+Deno.test("start: what the init wrote during the last poll counts, though it has ended since", async () => {
+  // Seen under load: the poll times out, then the init writes "exec" and execs a
+  // monitor that exits at once, all before start looks at the pid again.
+  const { state, dir, child } = createdWithChild();
+  try {
+    const queue = [new TextEncoder().encode("exec\n")];
+    let polls = 0;
+    const sys = new RecordingSyscalls({
+      poll: () => {
+        if (polls++ === 0) {
+          endNow(child, BigInt(state.pidStartTime));
+          return 0; // timed out just before the writes
+        }
+        return queue.length > 0 ? POLLIN : POLLHUP;
+      },
+      read: () => queue.shift() ?? new Uint8Array(),
+    });
+    await releaseInit(sys, silentLogger, state, dir);
+    assert.equal(sys.calls.at(-1)?.call, "close", "the fifo fd is closed");
+  } finally {
+    await child.status;
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("start: an init that ended without connecting to the fifo is reported, not waited for", async () => {
+  const { state, dir, child } = createdWithChild();
+  try {
+    Deno.writeTextFileSync(join(dir, INIT_ERROR), "the init failed before start: no state");
+    // Never a writer: a poll sees nothing, and a read would say EOF.
+    const sys = new RecordingSyscalls({
+      poll: () => {
+        endNow(child, BigInt(state.pidStartTime));
+        return 0;
+      },
+    });
+    await assert.rejects(
+      releaseInit(sys, silentLogger, state, dir),
+      (e: Error) =>
+        e.message === "container s1 did not start: the init failed before start: no state",
+    );
+  } finally {
+    await child.status;
     Deno.removeSync(dir, { recursive: true });
   }
 });
