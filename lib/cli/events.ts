@@ -37,7 +37,7 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
   const emit = (type: string, data?: unknown) =>
     console.log(statsJson(data === undefined ? { type, id } : { type, id, data }));
   if (values.stats) {
-    if (liveStatus(state, dir) === "stopped") {
+    if (liveStatus(ctx.host, state, dir) === "stopped") {
       throw new UruncError(`container ${id} is not running`);
     }
     emit("stats", cgroupStats(cg.version, read));
@@ -49,7 +49,7 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
     const now = oomKills(cg.version, read) ?? 0n;
     if (now > ooms) emit("oom");
     ooms = now;
-    if (liveStatus(state, dir) === "stopped") break;
+    if (liveStatus(ctx.host, state, dir) === "stopped") break;
     emit("stats", cgroupStats(cg.version, read));
     await new Promise((r) => setTimeout(r, intervalMs));
   }

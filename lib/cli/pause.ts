@@ -19,7 +19,7 @@ export function freezeCommand(frozen: boolean) {
     );
     const id = positionals[0];
     const { state, dir } = ourContainer(ctx, id);
-    const status = liveStatus(state, dir);
+    const status = liveStatus(ctx.host, state, dir);
     const from = frozen ? "running" : "paused";
     if (status !== from) throw new UruncError(`container ${id} is not ${from} (it is ${status})`);
     if (!state.cgroup) {

@@ -18,7 +18,7 @@ export function main(ctx: CommandContext, args: string[]): number {
     );
   }
   const { state, dir } = ourContainer(ctx, positionals[0]);
-  const pids = state.pid <= 0 || liveStatus(state, dir) === "stopped" ? [] : [state.pid];
+  const pids = state.pid <= 0 || liveStatus(ctx.host, state, dir) === "stopped" ? [] : [state.pid];
   if (values.format === "json") console.log(JSON.stringify(pids));
   else console.log(["PID", ...pids.map(String)].join("\n"));
   return 0;

@@ -86,7 +86,7 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
   if (v["pids-limit"] !== undefined) res.pids = { limit: int("pids-limit", v["pids-limit"]) };
 
   const { state, dir } = ourContainer(ctx, id);
-  const status = liveStatus(state, dir);
+  const status = liveStatus(ctx.host, state, dir);
   if (status === "stopped") throw new UruncError(`container ${id} is not running`);
   if (!state.cgroup) {
     throw new UruncError(`cannot update container ${id}: it has no cgroup (no linux.cgroupsPath)`);

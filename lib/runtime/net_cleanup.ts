@@ -5,6 +5,7 @@ import type { Logger } from "../log.ts";
 import { cleanupNetwork, isLeftInPlace, type NetResource } from "../host/network/mod.ts";
 import type { Resource } from "../ledger.ts";
 import { ERRNO } from "../../ffi/errno.ts";
+import type { Rtnl } from "../../ffi/netlink/rtnl.ts";
 
 const { ENOENT } = ERRNO;
 
@@ -19,6 +20,8 @@ export function cleanupNetResources(
   entries: Extract<Resource, { kind: "net" }>[],
   ownNetnsPath: string | null,
   log: Logger,
+  /** rtnetlink in the calling thread's current network namespace (Host.netlink). */
+  openRtnl: () => Rtnl,
 ): string[] {
   const byNetns = new Map<string, NetResource[]>();
   for (const e of entries) {
@@ -29,7 +32,7 @@ export function cleanupNetResources(
   const problems: string[] = [];
   for (const [path, resources] of byNetns) {
     try {
-      for (const p of withNetns(path, () => cleanupNetwork(resources))) {
+      for (const p of withNetns(path, () => cleanupNetwork(resources, { openRtnl }))) {
         if (isLeftInPlace(p)) log.warn(p);
         else problems.push(p);
       }

@@ -1,0 +1,193 @@
+// A `Host` for unit tests of the lifecycle: kernel calls go to a
+// RecordingSyscalls, files to a real (temp) directory, and every effect —
+// syscall, file operation, spawn, console, netlink, tun — lands in one ordered
+// trace, so a test can assert "the ledger line before the spawn". Processes,
+// the spawned child and the init's end of the exec fifo are what the test says.
+
+import type { Rtnl } from "../../ffi/netlink/rtnl.ts";
+import type { TunDriver } from "../../ffi/tun.ts";
+import type {
+  ConsolePart,
+  ExitStatus,
+  FifoWriter,
+  Files,
+  Host,
+  Processes,
+  Spawned,
+  SpawnRequest,
+} from "../../lib/host/host.ts";
+import { realHost } from "../../lib/host/host.ts";
+import type { ProcessState } from "../../lib/oci/state.ts";
+import { type RecordingOptions, RecordingSyscalls } from "./recording_syscalls.ts";
+
+export interface TraceEntry {
+  /** "sys.mkfifo", "files.writeFile", "spawn", "console.sendFd", "netlink", "tun", … */
+  what: string;
+  args: unknown[];
+}
+
+/** A process the fake /proc knows about. */
+export interface FakeProcess {
+  startTime: bigint;
+  state: ProcessState;
+  /** SigCgt mask; default: SIGTERM and SIGINT caught (the init's handlers are in). */
+  caught?: bigint;
+  /** Its executable (the exe link); default "/deno" (the init, before it execs). */
+  exe?: string;
+}
+
+export interface RecordingHostOptions {
+  sys?: RecordingOptions;
+  /** Make a file operation fail (after it was traced): return the error, or null. */
+  failFiles?: (op: keyof Files, path: string) => Error | null;
+  /** Make spawn fail (after it was traced). */
+  failSpawn?: (req: SpawnRequest) => Error | null;
+  /** pid of the next spawned child; default 4242 (alive, start time 777). */
+  spawnPid?: number;
+  /** Resolves when a reader opens the fifo; default: at once. */
+  fifoOpened?: (path: string) => Promise<void>;
+  rtnl?: () => Rtnl;
+  tun?: TunDriver;
+}
+
+export const TERM_AND_INT = (1n << 14n) | (1n << 1n);
+
+export class RecordingHost implements Host {
+  readonly sys: RecordingSyscalls;
+  readonly trace: TraceEntry[] = [];
+  /** The fake /proc: pid -> process; absent pids are gone. */
+  readonly processes = new Map<number, FakeProcess>();
+  /** What the init wrote into the exec fifo, decoded. */
+  readonly fifoWrites: string[] = [];
+  /** Settles the status of spawned children (by pid). */
+  readonly exits = new Map<number, (s: ExitStatus) => void>();
+  readonly files: Files;
+  readonly procs: Processes;
+  readonly #o: RecordingHostOptions;
+
+  constructor(o: RecordingHostOptions = {}) {
+    this.#o = o;
+    const userFail = o.sys?.failOn;
+    this.sys = new RecordingSyscalls({
+      ...o.sys,
+      failOn: (call, args) => {
+        this.trace.push({ what: `sys.${call}`, args: [...args] });
+        return userFail?.(call, args) ?? null;
+      },
+    });
+    this.files = this.#recordingFiles(realHost().files);
+    this.procs = {
+      state: (pid, startTime) => {
+        const p = this.processes.get(pid);
+        return p === undefined || p.startTime !== startTime ? "gone" : p.state;
+      },
+      startTime: (pid) => this.processes.get(pid)?.startTime ?? null,
+      executable: (pid) => {
+        const p = this.processes.get(pid);
+        return p === undefined || p.state === "gone" ? null : p.exe ?? "/deno";
+      },
+      caughtSignals: (pid) => {
+        const p = this.processes.get(pid);
+        return p === undefined || p.state === "gone" ? null : p.caught ?? TERM_AND_INT;
+      },
+    };
+  }
+
+  #recordingFiles(real: Files): Files {
+    const wrap = <K extends keyof Files>(op: K): Files[K] =>
+      ((...args: unknown[]) => {
+        this.trace.push({ what: `files.${op}`, args });
+        const err = this.#o.failFiles?.(op, args[0] as string);
+        if (err) throw err;
+        return (real[op] as (...a: unknown[]) => unknown)(...args);
+      }) as Files[K];
+    return {
+      readText: wrap("readText"),
+      lstat: wrap("lstat"),
+      mkdir: wrap("mkdir"),
+      writeFile: wrap("writeFile"),
+      rename: wrap("rename"),
+      remove: wrap("remove"),
+      readDir: wrap("readDir"),
+      openFifoWriter: async (path) => {
+        this.trace.push({ what: "files.openFifoWriter", args: [path] });
+        const err = this.#o.failFiles?.("openFifoWriter", path);
+        if (err) throw err;
+        await this.#o.fifoOpened?.(path);
+        const writer: FifoWriter = {
+          write: (data) => {
+            const text = new TextDecoder().decode(data);
+            this.trace.push({ what: "fifo.write", args: [text] });
+            this.fifoWrites.push(text);
+          },
+          close: () => void this.trace.push({ what: "fifo.close", args: [] }),
+        };
+        return writer;
+      },
+    };
+  }
+
+  spawn(req: SpawnRequest): Spawned {
+    this.trace.push({ what: "spawn", args: [req] });
+    const err = this.#o.failSpawn?.(req);
+    if (err) throw err;
+    const pid = this.#o.spawnPid ?? 4242;
+    this.processes.set(pid, { startTime: 777n, state: "alive" });
+    const status = new Promise<ExitStatus>((resolve) => this.exits.set(pid, resolve));
+    const kill = (signal: Deno.Signal) => {
+      this.trace.push({ what: "child.kill", args: [pid, signal] });
+      const p = this.processes.get(pid);
+      if (p === undefined || p.state !== "alive") {
+        throw new TypeError("Child process has already terminated");
+      }
+      if (signal === "SIGKILL") p.state = "gone";
+    };
+    return { pid, status, unref() {}, ref() {}, kill };
+  }
+
+  console(): Promise<ConsolePart> {
+    return Promise.resolve({
+      openPty: () => {
+        this.trace.push({ what: "console.openPty", args: [] });
+        return { master: 55, slavePath: "/dev/pts/9" };
+      },
+      sendFd: (socketPath, fd, name) =>
+        void this.trace.push({ what: "console.sendFd", args: [socketPath, fd, name] }),
+    });
+  }
+
+  netlink(): Promise<{ openRtnl(): Rtnl }> {
+    return Promise.resolve({
+      openRtnl: () => {
+        this.trace.push({ what: "netlink.open", args: [] });
+        if (this.#o.rtnl === undefined) throw new Error("this test gave no rtnetlink");
+        return this.#o.rtnl();
+      },
+    });
+  }
+
+  tun(): Promise<TunDriver> {
+    this.trace.push({ what: "tun", args: [] });
+    if (this.#o.tun === undefined) return Promise.reject(new Error("this test gave no tun"));
+    return Promise.resolve(this.#o.tun);
+  }
+
+  /**
+   * The trace as "what arg0" lines, paths under `base` made relative (<dir>/x),
+   * and file reads/stats left out unless `reads`: the usual thing to assert on.
+   */
+  lines(base: string, o: { reads?: boolean } = {}): string[] {
+    const quiet = new Set(["files.readText", "files.lstat", "files.readDir"]);
+    return this.trace
+      .filter((e) => o.reads || !quiet.has(e.what))
+      .map((e) => {
+        const a = e.args[0];
+        const shown = typeof a === "string"
+          ? a.replaceAll(base, "<dir>")
+          : a === undefined
+          ? ""
+          : JSON.stringify(a).replaceAll(base, "<dir>");
+        return shown === "" ? e.what : `${e.what} ${shown}`;
+      });
+  }
+}
