@@ -206,7 +206,13 @@ export function createContainerDir(files: Files, root: string, id: string): stri
     }
     throw new UruncError(`cannot create state directory ${dir}: ${(err as Error).message}`);
   }
-  files.writeFile(join(dir, OWNER_MARKER), `${STATE_FORMAT}\n`, { mode: 0o600 });
+  try {
+    files.writeFile(join(dir, OWNER_MARKER), `${STATE_FORMAT}\n`, { mode: 0o600 });
+  } catch (err) {
+    // Without its marker the dir is nobody's: `delete` would leave it behind forever.
+    files.remove(dir, true);
+    throw err;
+  }
   return dir;
 }
 

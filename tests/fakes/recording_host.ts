@@ -69,6 +69,13 @@ export class RecordingHost implements Host {
     this.#o = o;
     const userFail = o.sys?.failOn;
     this.sys = new RecordingSyscalls({
+      // A signal reaches a live process; SIGKILL ends it (and a reaper takes it).
+      kill: (pid, signal) => {
+        const p = this.processes.get(pid);
+        if (p === undefined || p.state !== "alive") return false;
+        if (signal === 9) p.state = "gone";
+        return true;
+      },
       ...o.sys,
       failOn: (call, args) => {
         this.trace.push({ what: `sys.${call}`, args: [...args] });
@@ -174,7 +181,7 @@ export class RecordingHost implements Host {
 
   /**
    * The trace as "what arg0" lines, paths under `base` made relative (<dir>/x),
-   * and file reads/stats left out unless `reads`: the usual thing to assert on.
+   * our pid in temp names as PID, file reads/stats left out unless `reads`.
    */
   lines(base: string, o: { reads?: boolean } = {}): string[] {
     const quiet = new Set(["files.readText", "files.lstat", "files.readDir"]);
@@ -187,7 +194,8 @@ export class RecordingHost implements Host {
           : a === undefined
           ? ""
           : JSON.stringify(a).replaceAll(base, "<dir>");
-        return shown === "" ? e.what : `${e.what} ${shown}`;
+        const line = shown === "" ? e.what : `${e.what} ${shown}`;
+        return line.replaceAll(`.tmp-${Deno.pid}`, ".tmp-PID");
       });
   }
 }
