@@ -193,9 +193,15 @@ export class RecordingHost implements Host {
           ? a.replaceAll(base, "<dir>")
           : a === undefined
           ? ""
-          : JSON.stringify(a).replaceAll(base, "<dir>");
+          : brief(JSON.stringify(a, (_, v) => typeof v === "bigint" ? `${v}n` : v))
+            .replaceAll(base, "<dir>");
         const line = shown === "" ? e.what : `${e.what} ${shown}`;
         return line.replaceAll(`.tmp-${Deno.pid}`, ".tmp-PID");
       });
   }
+}
+
+/** Long arguments (a seccomp program) would drown the trace. */
+function brief(json: string): string {
+  return json.length > 160 ? `${json.slice(0, 40)}…` : json;
 }

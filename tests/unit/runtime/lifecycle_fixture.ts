@@ -6,6 +6,7 @@ import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../../hel
 import type { BundleOptions } from "../../helpers/bundle.ts";
 import { silentLogger } from "../../../lib/log.ts";
 import { createContainer, type CreateOptions } from "../../../lib/runtime/create.ts";
+import { EXEC_FIFO } from "../../../lib/runtime/store.ts";
 import { RecordingHost, type RecordingHostOptions } from "../../fakes/recording_host.ts";
 
 export interface Fixture {
@@ -47,5 +48,7 @@ export async function created(
 ): Promise<RecordingHost> {
   const host = new RecordingHost(o);
   await createContainer(host, silentLogger, f.opts);
+  // The recorded mkfifo made nothing: a plain file stands in (its opens are faked too).
+  Deno.writeTextFileSync(join(f.stateDir, EXEC_FIFO), "");
   return host;
 }
