@@ -230,3 +230,21 @@ Deno.test("create: an init that dies before its signal handlers are in fails cre
     f.cleanup();
   }
 });
+
+Deno.test("a create that fails after the spawn cleans up without running poststop hooks", async () => {
+  const ran = Deno.makeTempFileSync({ prefix: "urunc-poststop-" });
+  const f = fixture({
+    hooks: { poststop: [{ path: "/bin/sh", args: ["sh", "-c", `echo poststop >> ${ran}`] }] },
+  });
+  try {
+    const host = new RecordingHost({
+      failFiles: (op, p) => op === "writeFile" && p.includes("init.pid") ? EIO() : null,
+    });
+    await assert.rejects(createContainer(host, silentLogger, f.opts), /injected I\/O error/);
+    assert.equal(host.procs.state(4242, 777n), "gone");
+    assert.equal(Deno.readTextFileSync(ran), "", "the container never ran: no poststop");
+  } finally {
+    f.cleanup();
+    Deno.removeSync(ran);
+  }
+});

@@ -4,7 +4,9 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { POLLHUP, POLLIN } from "../../../ffi/syscalls.ts";
 import { silentLogger } from "../../../lib/log.ts";
-import { releaseInit } from "../../../lib/runtime/start.ts";
+import { ContainerRunningError } from "../../../lib/errors.ts";
+import { releaseInit, startContainer } from "../../../lib/runtime/start.ts";
+import { created as createdBy, type Fixture, fixture } from "./lifecycle_fixture.ts";
 import { type ContainerState, EXEC_FIFO, INIT_ERROR } from "../../../lib/runtime/store.ts";
 import { RecordingHost } from "../../fakes/recording_host.ts";
 
@@ -174,5 +176,84 @@ Deno.test("start: an init that ended without connecting to the fifo is reported,
     );
   } finally {
     Deno.removeSync(dir, { recursive: true });
+
+/** A bundle whose poststart hook appends a line to a file of its own (`fail`: it exits 1). */
+function withPoststart(fail = false): { f: Fixture; ran: () => string } {
+  const log = Deno.makeTempFileSync({ prefix: "urunc-poststart-" });
+  const f = fixture({
+    hooks: {
+      poststart: [{
+        path: "/bin/sh",
+        args: ["sh", "-c", `echo poststart >> ${log}${fail ? "; exit 1" : ""}`],
+      }],
+    },
+  });
+  const cleanup = f.cleanup;
+  f.cleanup = () => (cleanup(), Deno.removeSync(log));
+  return { f, ran: () => Deno.readTextFileSync(log) };
+}
+
+Deno.test("startContainer: under the lock, the fifo read to EOF after 'exec', removed, then poststart", async () => {
+  const { f, ran } = withPoststart();
+  try {
+    await createdBy(f);
+    const host = childWrites("exec\n");
+    await startContainer(host, silentLogger, f.root, "c1", f.stateDir);
+    const S = "<dir>/state/c1";
+    assert.deepEqual(host.lines(f.dir), [
+      `sys.open ${S}`,
+      "sys.lockExclusive 100",
+      `sys.open ${S}/exec.fifo`,
+      "sys.poll 101",
+      "sys.read 101",
+      "sys.poll 101",
+      "sys.read 101",
+      "sys.close 101",
+      `files.remove ${S}/exec.fifo`,
+      "sys.close 100",
+    ]);
+    assert.equal(ran(), "poststart\n");
+    // A second start sees a running container and fails fast, without opening the fifo.
+    const again = childWrites();
+    await assert.rejects(
+      startContainer(again, silentLogger, f.root, "c1", f.stateDir),
+      (e: Error) =>
+        e instanceof ContainerRunningError && /container c1 is already running/.test(e.message),
+    );
+    assert.deepEqual(again.sys.names(), ["open", "lockExclusive", "close"]);
+    assert.equal(ran(), "poststart\n", "no second poststart");
+  } finally {
+    f.cleanup();
+  }
+});
+
+Deno.test("startContainer: the init's error is start's error, and poststart does not run", async () => {
+  const { f, ran } = withPoststart();
+  try {
+    await createdBy(f);
+    const host = childWrites('error: network setup failed at "create tap tap0_urunc": EBUSY\n');
+    await assert.rejects(
+      startContainer(host, silentLogger, f.root, "c1", f.stateDir),
+      (e: Error) => e.message === 'network setup failed at "create tap tap0_urunc": EBUSY',
+    );
+    assert.equal(ran(), "");
+    assert.equal(host.sys.calls.at(-1)?.call, "close", "the lock is released");
+  } finally {
+    f.cleanup();
+  }
+});
+
+Deno.test("startContainer: a failing poststart hook is a warning, the container runs", async () => {
+  const { f, ran } = withPoststart(true);
+  try {
+    await createdBy(f);
+    const warnings: string[] = [];
+    const log = { ...silentLogger, warn: (m: string) => void warnings.push(m) };
+    await startContainer(childWrites("exec\n"), log, f.root, "c1", f.stateDir);
+    assert.equal(ran(), "poststart\n");
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0], /poststart/);
+  } finally {
+    f.cleanup();
   }
 });

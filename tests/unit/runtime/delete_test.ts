@@ -1,0 +1,195 @@
+// delete through a recording host: the ledger is undone newest first after the
+// process is killed, poststop runs only for intact state, and what cannot be
+// undone keeps the state dir and is reported.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import type { Logger } from "../../../lib/log.ts";
+import { deleteContainer } from "../../../lib/runtime/delete.ts";
+import { appendLedger, type Resource } from "../../../lib/runtime/store.ts";
+import { realHost } from "../../../lib/host/host.ts";
+import { RecordingHost, type RecordingHostOptions } from "../../fakes/recording_host.ts";
+import { failing } from "../../fakes/recording_syscalls.ts";
+import { created, type Fixture, fixture } from "./lifecycle_fixture.ts";
+
+function recordingLog(): Logger & { warnings: string[] } {
+  const warnings: string[] = [];
+  return { warnings, debug() {}, info() {}, error() {}, warn: (m) => void warnings.push(m) };
+}
+
+const unmount = (n: string): Resource => ({
+  kind: "unmount",
+  target: `/nonexistent-urunc-test/${n}`,
+  device: `/dev/fake${n}`,
+  devno: "7:99",
+  fstype: "ext4",
+  flags: 0,
+  data: "",
+});
+
+/** A created container whose ledger also lists two handed-over mounts and two mount points. */
+async function withLedger(f: Fixture): Promise<void> {
+  await created(f);
+  const files = realHost().files;
+  const rootfs = join(f.dir, "bundle", "rootfs");
+  Deno.mkdirSync(join(rootfs, "mnt"));
+  Deno.writeTextFileSync(join(rootfs, "hostname"), "");
+  appendLedger(files, f.stateDir, unmount("a"));
+  appendLedger(files, f.stateDir, { kind: "path", path: join(rootfs, "mnt"), type: "dir" });
+  appendLedger(files, f.stateDir, unmount("b"));
+  appendLedger(files, f.stateDir, { kind: "path", path: join(rootfs, "hostname"), type: "file" });
+}
+
+/** A host on which the init (4242) is alive, as create left it. */
+function liveHost(o: RecordingHostOptions = {}): RecordingHost {
+  const host = new RecordingHost(o);
+  host.processes.set(4242, { startTime: 777n, state: "alive" });
+  return host;
+}
+
+/** A bundle whose poststop hook appends a line to a file of its own. */
+function withPoststop(): { f: Fixture; ran: () => string } {
+  const log = Deno.makeTempFileSync({ prefix: "urunc-poststop-" });
+  const f = fixture({
+    hooks: { poststop: [{ path: "/bin/sh", args: ["sh", "-c", `echo poststop >> ${log}`] }] },
+  });
+  const cleanup = f.cleanup;
+  f.cleanup = () => (cleanup(), Deno.removeSync(log));
+  return { f, ran: () => Deno.readTextFileSync(log) };
+}
+
+Deno.test("delete: kill the init, poststop, then the ledger newest first, then the state dir", async () => {
+  const { f, ran } = withPoststop();
+  try {
+    await withLedger(f);
+    const host = liveHost();
+    await deleteContainer(host, recordingLog(), {
+      root: f.root,
+      id: "c1",
+      force: false,
+      runcArgv: [],
+    });
+    const lines = host.lines(f.dir).filter((l) =>
+      !l.startsWith("sys.open") && l !== "sys.lockExclusive 100"
+    );
+    assert.deepEqual(lines, [
+      "sys.pidfdOpen 4242",
+      "sys.pidfdSignal 4542",
+      "sys.close 4542",
+      "files.remove <dir>/bundle/rootfs/hostname",
+      "sys.mount /dev/fakeb",
+      "files.remove <dir>/bundle/rootfs/mnt",
+      "sys.mount /dev/fakea",
+      "files.remove <dir>/state/c1",
+      "sys.close 100",
+    ]);
+    assert.equal(host.procs.state(4242, 777n), "gone");
+    assert.equal(ran(), "poststop\n");
+    assert.deepEqual([...Deno.readDirSync(f.root)], []);
+  } finally {
+    f.cleanup();
+  }
+});
+
+Deno.test("delete --force of damaged state: the ledger is undone, no poststop hook, a warning", async () => {
+  const { f, ran } = withPoststop();
+  try {
+    await withLedger(f);
+    Deno.writeTextFileSync(join(f.stateDir, "state.json"), "{");
+    const log = recordingLog();
+    const host = liveHost();
+    await assert.rejects(
+      deleteContainer(host, log, { root: f.root, id: "c1", force: false, runcArgv: [] }),
+      /container c1 does not exist: its state is damaged/,
+    );
+    await deleteContainer(host, log, { root: f.root, id: "c1", force: true, runcArgv: [] });
+    assert.equal(ran(), "", "poststop needs intact state");
+    assert.match(log.warnings.join("\n"), /container c1 has damaged state/);
+    // The ledger's process is ours for sure: killed through its pidfd.
+    assert.ok(host.sys.calls.some((c) => c.call === "pidfdSignal" && c.args[1] === 9));
+    assert.deepEqual(
+      host.sys.calls.filter((c) => c.call === "mount").map((c) => c.args[0]),
+      ["/dev/fakeb", "/dev/fakea"],
+    );
+    assert.deepEqual([...Deno.readDirSync(f.root)], []);
+  } finally {
+    f.cleanup();
+  }
+});
+
+Deno.test("delete that cannot undo everything keeps the state dir and names each problem", async () => {
+  const f = fixture();
+  try {
+    await withLedger(f);
+    const host = liveHost({ sys: { failOn: failing("mount", 16) } });
+    await assert.rejects(
+      deleteContainer(host, recordingLog(), { root: f.root, id: "c1", force: false, runcArgv: [] }),
+      (e: Error) =>
+        /^container c1 was only partly deleted: cannot restore the mount of \/dev\/fakeb on \/nonexistent-urunc-test\/b: .*EBUSY.*; cannot restore the mount of \/dev\/fakea/
+          .test(e.message),
+    );
+    assert.ok(Deno.statSync(f.stateDir).isDirectory, "kept for a later delete --force");
+    assert.equal(
+      host.trace.some((e) => e.what === "files.remove" && e.args[0] === f.stateDir),
+      false,
+    );
+    // A second delete finishes the job once the mounts can be restored.
+    await deleteContainer(new RecordingHost(), recordingLog(), {
+      root: f.root,
+      id: "c1",
+      force: true,
+      runcArgv: [],
+    });
+    assert.deepEqual([...Deno.readDirSync(f.root)], []);
+  } finally {
+    f.cleanup();
+  }
+});
+
+Deno.test("delete of a running container needs --force and touches nothing without it", async () => {
+  const f = fixture();
+  try {
+    await withLedger(f);
+    Deno.removeSync(join(f.stateDir, "exec.fifo")); // started
+    const host = liveHost();
+    await assert.rejects(
+      deleteContainer(host, recordingLog(), { root: f.root, id: "c1", force: false, runcArgv: [] }),
+      (e: Error) =>
+        e.message === "cannot delete container c1: it is running; stop it first or use --force",
+    );
+    assert.deepEqual(host.sys.names(), ["open", "lockExclusive", "close"]);
+    await deleteContainer(host, recordingLog(), {
+      root: f.root,
+      id: "c1",
+      force: true,
+      runcArgv: [],
+    });
+    assert.equal(host.procs.state(4242, 777n), "gone");
+  } finally {
+    f.cleanup();
+  }
+});
+
+Deno.test("delete of an unknown id: 'does not exist', and --force succeeds without a trace", async () => {
+  const f = fixture();
+  try {
+    const host = new RecordingHost();
+    await assert.rejects(
+      deleteContainer(host, recordingLog(), {
+        root: f.root,
+        id: "nope",
+        force: false,
+        runcArgv: [],
+      }),
+      (e: Error) => e.message === "container nope does not exist",
+    );
+    await deleteContainer(host, recordingLog(), {
+      root: f.root,
+      id: "nope",
+      force: true,
+      runcArgv: [],
+    });
+    assert.deepEqual(host.lines(f.dir), []);
+  } finally {
+    f.cleanup();
+  }
+});
