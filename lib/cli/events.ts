@@ -33,7 +33,7 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
   const { state, dir } = ourContainer(ctx, id);
   const cg = state.cgroup;
   if (!cg) throw new UruncError(`container ${id} has no cgroup (no linux.cgroupsPath): no stats`);
-  const read = cgroupReader(realCgroupFs(), cg);
+  const read = cgroupReader(realCgroupFs(() => ctx.host.sys), cg);
   const emit = (type: string, data?: unknown) =>
     console.log(statsJson(data === undefined ? { type, id } : { type, id, data }));
   if (values.stats) {

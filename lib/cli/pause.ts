@@ -27,7 +27,7 @@ export function freezeCommand(frozen: boolean) {
         `cannot ${name} container ${id}: it has no cgroup (no linux.cgroupsPath)`,
       );
     }
-    await setFrozen(realCgroupFs(), state.cgroup, frozen);
+    await setFrozen(realCgroupFs(() => ctx.host.sys), state.cgroup, frozen);
     return 0;
   };
 }

@@ -93,6 +93,6 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
   }
   const plan = planUpdate(res, state.cgroup);
   for (const w of plan.warnings) ctx.log.warn(w);
-  applyLimits(realCgroupFs(), state.cgroup, plan);
+  applyLimits(realCgroupFs(() => ctx.host.sys), state.cgroup, plan);
   return 0;
 }

@@ -2,7 +2,6 @@
 // spawns, and that a failure at any step leaves nothing behind.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { SyscallError } from "../../../ffi/libc.ts";
 import { silentLogger } from "../../../lib/log.ts";
 import { createContainer } from "../../../lib/runtime/create.ts";
 import type { ContainerState } from "../../../lib/runtime/store.ts";
