@@ -24,7 +24,7 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
     await destroyContainer(host, ctx.log, { ...created, runPoststop: true });
     throw err;
   }
-  await runPoststart(ctx.log, created.state);
+  await runPoststart(host, ctx.log, created.state);
   if (values.detach) return 0;
   created.child.ref();
   const status = await created.child.status;

@@ -1,6 +1,6 @@
 // The one bundle of effects the lifecycle goes through: kernel calls, files,
-// /proc facts, process spawn, the console (pty + SCM_RIGHTS), rtnetlink and
-// tun. `runCli` builds it once and every command passes it down; unit tests
+// /proc facts, process spawn, the console (pty + SCM_RIGHTS), rtnetlink, tun
+// and the OCI hook runner. `runCli` builds it once and every command passes it down; unit tests
 // pass a recording fake (tests/fakes/recording_host.ts).
 //
 // Building it costs nothing: every CLI call is a fresh process, so libc is
@@ -11,6 +11,7 @@ import type { Rtnl } from "../../ffi/netlink/rtnl.ts";
 import type { Pty } from "../../ffi/console.ts";
 import { realSyscalls, type Syscalls } from "../../ffi/syscalls.ts";
 import type { TunDriver } from "../../ffi/tun.ts";
+import type { runHooks } from "../oci/hooks.ts";
 import {
   caughtSignals,
   executableOf,
@@ -105,6 +106,8 @@ export interface Host {
   /** An rtnetlink socket in the caller's current network namespace. */
   netlink(): Promise<{ openRtnl(): Rtnl }>;
   tun(): Promise<TunDriver>;
+  /** The OCI hook runner: loaded only for a spec with hooks (it may load node:child_process). */
+  hooks(): Promise<{ runHooks: typeof runHooks }>;
 }
 
 const realFiles: Files = {
@@ -185,5 +188,6 @@ export function realHost(): Host {
       lazyImport<typeof import("../../ffi/netlink/rtnl.ts")>(here, "../../ffi/netlink/rtnl.ts"),
     tun: async () =>
       (await lazyImport<typeof import("../../ffi/tun.ts")>(here, "../../ffi/tun.ts")).realTun(),
+    hooks: () => lazyImport<typeof import("../oci/hooks.ts")>(here, "../oci/hooks.ts"),
   };
 }

@@ -217,9 +217,9 @@ async function create(
     if (opts.pidFile) writePidFile(files, resolve(opts.pidFile), state.pid);
     faultPoint("create:after-pidfile");
 
-    await runLifecycleHooks("prestart", state.hooks, state, log);
-    await runLifecycleHooks("createRuntime", state.hooks, state, log);
-    await runLifecycleHooks("createContainer", state.hooks, state, log, {
+    await runLifecycleHooks(host, "prestart", state.hooks, state, log);
+    await runLifecycleHooks(host, "createRuntime", state.hooks, state, log);
+    await runLifecycleHooks(host, "createContainer", state.hooks, state, log, {
       spawnIn: <T>(spawn: () => T) =>
         spawnInNamespaces(sys, namespacesOfProcess(state.pid, namespaces), spawn),
     });

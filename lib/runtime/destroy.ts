@@ -89,7 +89,7 @@ export async function destroyContainer(
     }
     if (t.runPoststop && state !== null) {
       try {
-        await runLifecycleHooks("poststop", state.hooks, state, log, { status: "stopped" });
+        await runLifecycleHooks(host, "poststop", state.hooks, state, log, { status: "stopped" });
       } catch (err) {
         // The spec: a failing poststop hook is logged, and delete goes on.
         log.warn(describe(err));

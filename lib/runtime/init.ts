@@ -233,7 +233,7 @@ async function becomeMonitor(
 
   // Mounts made from here on (hooks included) must not propagate to the host.
   isolateMounts(sys, spec.linux?.rootfsPropagation);
-  await runLifecycleHooks("startContainer", state.hooks, state, log);
+  await runLifecycleHooks(host, "startContainer", state.hooks, state, log);
 
   // Block pass-through: the jail is a tmpfs with the kept kernel/initrd (mount points on it vanish with it).
   // virtiofs only; imported before pivot_root (a module load there would touch the jail).

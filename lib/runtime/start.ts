@@ -30,16 +30,20 @@ export async function startContainer(
   try {
     const { state } = loadContainer(host.files, root, id); // re-read under the lock
     await releaseInit(host, log, state, dir);
-    await runPoststart(log, state);
+    await runPoststart(host, log, state);
   } finally {
     unlock();
   }
 }
 
 /** The spec: a failing poststart hook is a warning; the container keeps running. */
-export async function runPoststart(log: Logger, state: ContainerState): Promise<void> {
+export async function runPoststart(
+  host: Host,
+  log: Logger,
+  state: ContainerState,
+): Promise<void> {
   try {
-    await runLifecycleHooks("poststart", state.hooks, state, log);
+    await runLifecycleHooks(host, "poststart", state.hooks, state, log);
   } catch (err) {
     log.warn(describe(err));
   }

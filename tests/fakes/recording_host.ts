@@ -18,6 +18,7 @@ import type {
 } from "../../lib/host/host.ts";
 import { realHost } from "../../lib/host/host.ts";
 import type { ProcessState } from "../../lib/oci/state.ts";
+import type { HookKind } from "../../lib/oci/spec.ts";
 import { type RecordingOptions, RecordingSyscalls } from "./recording_syscalls.ts";
 
 export interface TraceEntry {
@@ -48,6 +49,8 @@ export interface RecordingHostOptions {
   fifoOpened?: (path: string) => Promise<void>;
   rtnl?: () => Rtnl;
   tun?: TunDriver;
+  /** Make the hooks of this kind fail (after they were traced). */
+  failHooks?: (kind: HookKind) => Error | null;
 }
 
 export const TERM_AND_INT = (1n << 14n) | (1n << 1n);
@@ -177,6 +180,18 @@ export class RecordingHost implements Host {
     this.trace.push({ what: "tun", args: [] });
     if (this.#o.tun === undefined) return Promise.reject(new Error("this test gave no tun"));
     return Promise.resolve(this.#o.tun);
+  }
+
+  /** Hooks do not run: each kind's run is traced as "hooks.<kind>" with the hook paths and the status. */
+  hooks(): ReturnType<Host["hooks"]> {
+    return Promise.resolve({
+      runHooks: (kind, hooks, state) => {
+        const status = (JSON.parse(state) as { status: string }).status;
+        this.trace.push({ what: `hooks.${kind}`, args: [hooks.map((h) => h.path), status] });
+        const err = this.#o.failHooks?.(kind);
+        return err ? Promise.reject(err) : Promise.resolve();
+      },
+    });
   }
 
   /**

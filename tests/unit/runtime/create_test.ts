@@ -230,20 +230,51 @@ Deno.test("create: an init that dies before its signal handlers are in fails cre
   }
 });
 
-Deno.test("a create that fails after the spawn cleans up without running poststop hooks", async () => {
-  const ran = Deno.makeTempFileSync({ prefix: "urunc-poststop-" });
+Deno.test("create runs prestart, createRuntime, createContainer hooks after the pid file, before 'created'", async () => {
   const f = fixture({
-    hooks: { poststop: [{ path: "/bin/sh", args: ["sh", "-c", `echo poststop >> ${ran}`] }] },
+    hooks: {
+      prestart: [{ path: "/hooks/prestart" }],
+      createRuntime: [{ path: "/hooks/createRuntime" }],
+      createContainer: [{ path: "/hooks/createContainer" }],
+      poststop: [{ path: "/hooks/poststop" }],
+    },
+  });
+  try {
+    const host = await created(f);
+    const lines = host.lines(f.dir);
+    const at = lines.indexOf("files.rename <dir>/init.pid.tmp-PID");
+    assert.deepEqual(lines.slice(at + 1, at + 4), [
+      'hooks.prestart ["/hooks/prestart"]',
+      'hooks.createRuntime ["/hooks/createRuntime"]',
+      'hooks.createContainer ["/hooks/createContainer"]',
+    ]);
+    assert.deepEqual(
+      host.trace.filter((e) => e.what.startsWith("hooks.")).map((e) => e.args[1]),
+      ["created", "created", "created"],
+    );
+  } finally {
+    f.cleanup();
+  }
+});
+
+Deno.test("a create whose createRuntime hook fails kills the init and runs no poststop", async () => {
+  const f = fixture({
+    hooks: {
+      createRuntime: [{ path: "/hooks/createRuntime" }],
+      poststop: [{ path: "/hooks/poststop" }],
+    },
   });
   try {
     const host = new RecordingHost({
-      failFiles: (op, p) => op === "writeFile" && p.includes("init.pid") ? EIO() : null,
+      failHooks: (kind) => kind === "createRuntime" ? new Error("createRuntime hook failed") : null,
     });
-    await assert.rejects(createContainer(host, silentLogger, f.opts), /injected I\/O error/);
+    await assert.rejects(createContainer(host, silentLogger, f.opts), /createRuntime hook failed/);
     assert.equal(host.procs.state(4242, 777n), "gone");
-    assert.equal(Deno.readTextFileSync(ran), "", "the container never ran: no poststop");
+    assert.deepEqual(host.trace.filter((e) => e.what.startsWith("hooks.")).map((e) => e.what), [
+      "hooks.createRuntime",
+    ]);
+    assert.deepEqual([...Deno.readDirSync(f.root)], []);
   } finally {
     f.cleanup();
-    Deno.removeSync(ran);
   }
 });

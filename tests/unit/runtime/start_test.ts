@@ -6,9 +6,10 @@ import { POLLHUP, POLLIN } from "../../../ffi/syscalls.ts";
 import { silentLogger } from "../../../lib/log.ts";
 import { ContainerRunningError } from "../../../lib/errors.ts";
 import { releaseInit, startContainer } from "../../../lib/runtime/start.ts";
-import { created as createdBy, type Fixture, fixture } from "./lifecycle_fixture.ts";
+import { created as createdBy, fixture } from "./lifecycle_fixture.ts";
+import { recordingLogger } from "../oci/hook_helpers.ts";
 import { type ContainerState, EXEC_FIFO, INIT_ERROR } from "../../../lib/runtime/store.ts";
-import { RecordingHost } from "../../fakes/recording_host.ts";
+import { RecordingHost, type RecordingHostOptions } from "../../fakes/recording_host.ts";
 
 /** A "created" container whose init (pid 4242) is alive with the recorded start time. */
 function created(): { state: ContainerState; dir: string } {
@@ -20,8 +21,13 @@ function created(): { state: ContainerState; dir: string } {
 
 /** A host whose /proc shows the init alive, and whose fifo reads `chunks` then EOF. */
 function childWrites(...chunks: string[]): RecordingHost {
+  return childWritesOn({}, ...chunks);
+}
+
+function childWritesOn(o: RecordingHostOptions, ...chunks: string[]): RecordingHost {
   const queue = chunks.map((c) => new TextEncoder().encode(c));
   const host = new RecordingHost({
+    ...o,
     sys: {
       poll: () => (queue.length > 0 ? POLLIN : POLLHUP),
       read: () => queue.shift() ?? new Uint8Array(),
@@ -176,25 +182,16 @@ Deno.test("start: an init that ended without connecting to the fifo is reported,
     );
   } finally {
     Deno.removeSync(dir, { recursive: true });
+  }
+});
 
-/** A bundle whose poststart hook appends a line to a file of its own (`fail`: it exits 1). */
-function withPoststart(fail = false): { f: Fixture; ran: () => string } {
-  const log = Deno.makeTempFileSync({ prefix: "urunc-poststart-" });
-  const f = fixture({
-    hooks: {
-      poststart: [{
-        path: "/bin/sh",
-        args: ["sh", "-c", `echo poststart >> ${log}${fail ? "; exit 1" : ""}`],
-      }],
-    },
-  });
-  const cleanup = f.cleanup;
-  f.cleanup = () => (cleanup(), Deno.removeSync(log));
-  return { f, ran: () => Deno.readTextFileSync(log) };
-}
+/** A bundle with a poststart hook (the recording host traces hook runs, it runs none). */
+const withPoststart = () => fixture({ hooks: { poststart: [{ path: "/hooks/poststart" }] } });
+const poststarts = (host: RecordingHost) =>
+  host.trace.filter((e) => e.what === "hooks.poststart").map((e) => e.args[1]);
 
 Deno.test("startContainer: under the lock, the fifo read to EOF after 'exec', removed, then poststart", async () => {
-  const { f, ran } = withPoststart();
+  const f = withPoststart();
   try {
     await createdBy(f);
     const host = childWrites("exec\n");
@@ -210,9 +207,10 @@ Deno.test("startContainer: under the lock, the fifo read to EOF after 'exec', re
       "sys.read 101",
       "sys.close 101",
       `files.remove ${S}/exec.fifo`,
+      'hooks.poststart ["/hooks/poststart"]',
       "sys.close 100",
     ]);
-    assert.equal(ran(), "poststart\n");
+    assert.deepEqual(poststarts(host), ["running"]);
     // A second start sees a running container and fails fast, without opening the fifo.
     const again = childWrites();
     await assert.rejects(
@@ -221,14 +219,14 @@ Deno.test("startContainer: under the lock, the fifo read to EOF after 'exec', re
         e instanceof ContainerRunningError && /container c1 is already running/.test(e.message),
     );
     assert.deepEqual(again.sys.names(), ["open", "lockExclusive", "close"]);
-    assert.equal(ran(), "poststart\n", "no second poststart");
+    assert.deepEqual(poststarts(again), [], "no second poststart");
   } finally {
     f.cleanup();
   }
 });
 
 Deno.test("startContainer: the init's error is start's error, and poststart does not run", async () => {
-  const { f, ran } = withPoststart();
+  const f = withPoststart();
   try {
     await createdBy(f);
     const host = childWrites('error: network setup failed at "create tap tap0_urunc": EBUSY\n');
@@ -236,7 +234,7 @@ Deno.test("startContainer: the init's error is start's error, and poststart does
       startContainer(host, silentLogger, f.root, "c1", f.stateDir),
       (e: Error) => e.message === 'network setup failed at "create tap tap0_urunc": EBUSY',
     );
-    assert.equal(ran(), "");
+    assert.deepEqual(poststarts(host), []);
     assert.equal(host.sys.calls.at(-1)?.call, "close", "the lock is released");
   } finally {
     f.cleanup();
@@ -244,15 +242,18 @@ Deno.test("startContainer: the init's error is start's error, and poststart does
 });
 
 Deno.test("startContainer: a failing poststart hook is a warning, the container runs", async () => {
-  const { f, ran } = withPoststart(true);
+  const f = withPoststart();
   try {
     await createdBy(f);
-    const warnings: string[] = [];
-    const log = { ...silentLogger, warn: (m: string) => void warnings.push(m) };
-    await startContainer(childWrites("exec\n"), log, f.root, "c1", f.stateDir);
-    assert.equal(ran(), "poststart\n");
-    assert.equal(warnings.length, 1);
-    assert.match(warnings[0], /poststart/);
+    const log = recordingLogger();
+    const host = childWritesOn(
+      { failHooks: (kind) => new Error(`${kind} hook /hooks/poststart exited with status 1`) },
+      "exec\n",
+    );
+    await startContainer(host, log, f.root, "c1", f.stateDir);
+    assert.deepEqual(poststarts(host), ["running"]);
+    assert.deepEqual(log.lines, ["warning: poststart hook /hooks/poststart exited with status 1"]);
+    assert.equal(host.trace.at(-1)?.what, "sys.close", "the lock is released");
   } finally {
     f.cleanup();
   }
