@@ -3,18 +3,13 @@
 // undone keeps the state dir and is reported.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { Logger } from "../../../lib/log.ts";
 import { deleteContainer } from "../../../lib/runtime/delete.ts";
 import { appendLedger, type Resource } from "../../../lib/ledger.ts";
 import { realHost } from "../../../lib/host/host.ts";
 import { RecordingHost, type RecordingHostOptions } from "../../fakes/recording_host.ts";
 import { failing } from "../../fakes/recording_syscalls.ts";
 import { created, type Fixture, fixture } from "./lifecycle_fixture.ts";
-
-function recordingLog(): Logger & { warnings: string[] } {
-  const warnings: string[] = [];
-  return { warnings, debug() {}, info() {}, error() {}, warn: (m) => void warnings.push(m) };
-}
+import { recordingLogger } from "../oci/hook_helpers.ts";
 
 const unmount = (n: string): Resource => ({
   kind: "unmount",
@@ -54,7 +49,7 @@ Deno.test("delete: kill the init, poststop, then the ledger newest first, then t
   try {
     await withLedger(f);
     const host = liveHost();
-    await deleteContainer(host, recordingLog(), {
+    await deleteContainer(host, recordingLogger(), {
       root: f.root,
       id: "c1",
       force: false,
@@ -88,7 +83,7 @@ Deno.test("delete --force of damaged state: the ledger is undone, no poststop ho
   try {
     await withLedger(f);
     Deno.writeTextFileSync(join(f.stateDir, "state.json"), "{");
-    const log = recordingLog();
+    const log = recordingLogger();
     const host = liveHost();
     await assert.rejects(
       deleteContainer(host, log, { root: f.root, id: "c1", force: false, runcArgv: [] }),
@@ -100,7 +95,7 @@ Deno.test("delete --force of damaged state: the ledger is undone, no poststop ho
       false,
       "poststop needs intact state",
     );
-    assert.match(log.warnings.join("\n"), /container c1 has damaged state/);
+    assert.match(log.lines.join("\n"), /warning: container c1 has damaged state/);
     // The ledger's process is ours for sure: killed through its pidfd.
     assert.ok(host.sys.calls.some((c) => c.call === "pidfdSignal" && c.args[1] === 9));
     assert.deepEqual(
@@ -119,7 +114,12 @@ Deno.test("delete that cannot undo everything keeps the state dir and names each
     await withLedger(f);
     const host = liveHost({ sys: { failOn: failing("mount", 16) } });
     await assert.rejects(
-      deleteContainer(host, recordingLog(), { root: f.root, id: "c1", force: false, runcArgv: [] }),
+      deleteContainer(host, recordingLogger(), {
+        root: f.root,
+        id: "c1",
+        force: false,
+        runcArgv: [],
+      }),
       (e: Error) =>
         /^container c1 was only partly deleted: cannot restore the mount of \/dev\/fakeb on \/nonexistent-urunc-test\/b: .*EBUSY.*; cannot restore the mount of \/dev\/fakea/
           .test(e.message),
@@ -130,7 +130,7 @@ Deno.test("delete that cannot undo everything keeps the state dir and names each
       false,
     );
     // A second delete finishes the job once the mounts can be restored.
-    await deleteContainer(new RecordingHost(), recordingLog(), {
+    await deleteContainer(new RecordingHost(), recordingLogger(), {
       root: f.root,
       id: "c1",
       force: true,
@@ -149,12 +149,17 @@ Deno.test("delete of a running container needs --force and touches nothing witho
     Deno.removeSync(join(f.stateDir, "exec.fifo")); // started
     const host = liveHost();
     await assert.rejects(
-      deleteContainer(host, recordingLog(), { root: f.root, id: "c1", force: false, runcArgv: [] }),
+      deleteContainer(host, recordingLogger(), {
+        root: f.root,
+        id: "c1",
+        force: false,
+        runcArgv: [],
+      }),
       (e: Error) =>
         e.message === "cannot delete container c1: it is running; stop it first or use --force",
     );
     assert.deepEqual(host.sys.names(), ["open", "lockExclusive", "close"]);
-    await deleteContainer(host, recordingLog(), {
+    await deleteContainer(host, recordingLogger(), {
       root: f.root,
       id: "c1",
       force: true,
@@ -171,7 +176,7 @@ Deno.test("delete of an unknown id: 'does not exist', and --force succeeds witho
   try {
     const host = new RecordingHost();
     await assert.rejects(
-      deleteContainer(host, recordingLog(), {
+      deleteContainer(host, recordingLogger(), {
         root: f.root,
         id: "nope",
         force: false,
@@ -179,7 +184,7 @@ Deno.test("delete of an unknown id: 'does not exist', and --force succeeds witho
       }),
       (e: Error) => e.message === "container nope does not exist",
     );
-    await deleteContainer(host, recordingLog(), {
+    await deleteContainer(host, recordingLogger(), {
       root: f.root,
       id: "nope",
       force: true,

@@ -3,7 +3,6 @@
 // any failure becomes one "error: ..." line for start, and nothing is exec'd.
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import type { Logger } from "../../../lib/log.ts";
 import { runInit } from "../../../lib/runtime/init.ts";
 import { EXEC_FIFO, INIT_ERROR } from "../../../lib/runtime/store.ts";
 import { FAKE_MONITOR } from "../../helpers/bundle.ts";
@@ -11,18 +10,13 @@ import { RecordingHost, type RecordingHostOptions } from "../../fakes/recording_
 import { ExecveCalled, failing } from "../../fakes/recording_syscalls.ts";
 import { FakeNet } from "../network/fake_net.ts";
 import { created, type Fixture, fixture } from "./lifecycle_fixture.ts";
-
-function recordingLog(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  const at = (level: string) => (m: string) => void lines.push(`${level}: ${m}`);
-  return { lines, debug: at("debug"), info: at("info"), warn: at("warn"), error: at("error") };
-}
+import { recordingLogger } from "../oci/hook_helpers.ts";
 
 /** Run the init of a container create made, on a host whose netns looks like a pod's. */
 async function init(f: Fixture, o: RecordingHostOptions = {}, console: string | null = null) {
   const net = new FakeNet();
   const host = new RecordingHost({ rtnl: () => net, tun: net, ...o });
-  const log = recordingLog();
+  const log = recordingLogger();
   const code = await runInit(host, log, { root: f.root, id: "c1", console });
   return { host, log, net, code };
 }
