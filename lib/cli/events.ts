@@ -30,7 +30,7 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
   );
   const intervalMs = parseInterval(values.interval);
   const id = positionals[0];
-  const { state, dir } = ourContainer(ctx, id);
+  const { state, dir } = await ourContainer(ctx, id);
   const cg = state.cgroup;
   if (!cg) throw new UruncError(`container ${id} has no cgroup (no linux.cgroupsPath): no stats`);
   const read = cgroupReader(realCgroupFs(() => ctx.host.sys), cg);

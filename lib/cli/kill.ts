@@ -31,7 +31,7 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
   );
   const [id, sigArg] = positionals;
   const signal = parseSignal(sigArg ?? "TERM");
-  const { state, dir } = ourContainer(ctx, id);
+  const { state, dir } = await ourContainer(ctx, id);
   await killContainer(ctx.host, state, dir, signal);
   return 0;
 }

@@ -18,7 +18,7 @@ export function freezeCommand(frozen: boolean) {
       `urunc ${name} <container-id>`,
     );
     const id = positionals[0];
-    const { state, dir } = ourContainer(ctx, id);
+    const { state, dir } = await ourContainer(ctx, id);
     const status = liveStatus(ctx.host, state, dir);
     const from = frozen ? "running" : "paused";
     if (status !== from) throw new UruncError(`container ${id} is not ${from} (it is ${status})`);

@@ -85,7 +85,7 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
   if (Object.keys(cpu).length > 0) res.cpu = cpu;
   if (v["pids-limit"] !== undefined) res.pids = { limit: int("pids-limit", v["pids-limit"]) };
 
-  const { state, dir } = ourContainer(ctx, id);
+  const { state, dir } = await ourContainer(ctx, id);
   const status = liveStatus(ctx.host, state, dir);
   if (status === "stopped") throw new UruncError(`container ${id} is not running`);
   if (!state.cgroup) {

@@ -6,7 +6,6 @@ import type { Host } from "../host/host.ts";
 import type { Logger } from "../log.ts";
 import { lazyImport } from "../lazy.ts";
 import { lockContainerDir } from "./lock.ts";
-import { execRunc } from "./runc.ts";
 import { liveStatus } from "./status.ts";
 import { damagedError, lookupContainer, removeStateless } from "./store.ts";
 
@@ -22,7 +21,8 @@ export async function deleteContainer(host: Host, log: Logger, o: DeleteOptions)
   const { id, force } = o;
   const first = lookupContainer(host.files, o.root, id);
   if (first.kind === "foreign") {
-    execRunc(host.sys, o.runcArgv, `container ${id} is not a unikernel container`);
+    const runc = await lazyImport<typeof import("./runc.ts")>(import.meta.url, "./runc.ts");
+    return runc.execRunc(host.sys, o.runcArgv, `container ${id} is not a unikernel container`);
   }
   // The shim runs `delete --force` after every container, known or not: runc exits 0 then.
   if (first.kind === "missing") {
