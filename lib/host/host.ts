@@ -1,10 +1,10 @@
 // The one bundle of effects the lifecycle goes through: kernel calls, files,
 // /proc facts, process spawn, the console (pty + SCM_RIGHTS), rtnetlink, tun
-// and the OCI hook runner. `runCli` builds it once and every command passes it down; unit tests
-// pass a recording fake (tests/fakes/recording_host.ts).
+// and the OCI hook runner. `runCli` builds it once and every command passes it
+// down; unit tests pass a recording fake (tests/fakes/recording_host.ts).
 //
 // Building it costs nothing: every CLI call is a fresh process, so libc is
-// dlopened on the first `sys` use, and the console, netlink and tun modules
+// bound on the first `sys` use, and the console, netlink, tun and hook modules
 // load on the first call of their async loaders.
 
 import type { Rtnl } from "../../ffi/netlink/rtnl.ts";
