@@ -96,6 +96,13 @@ export interface ConsolePart {
   sendFd(socketPath: string, fd: number, name: string): void;
 }
 
+export interface NetlinkPart {
+  /** An rtnetlink socket in the calling thread's current network namespace. */
+  openRtnl(): Rtnl;
+  /** Run `fn` synchronously inside the network namespace at `target` (ffi/netns.ts). */
+  withNetns<T>(target: string, fn: () => T): T;
+}
+
 export interface Host {
   readonly sys: Syscalls;
   readonly files: Files;
@@ -103,8 +110,7 @@ export interface Host {
   /** Synchronous on purpose: create spawns inside a pending PID namespace (see spawnInit). */
   spawn(req: SpawnRequest): Spawned;
   console(): Promise<ConsolePart>;
-  /** An rtnetlink socket in the caller's current network namespace. */
-  netlink(): Promise<{ openRtnl(): Rtnl }>;
+  netlink(): Promise<NetlinkPart>;
   tun(): Promise<TunDriver>;
   /** The OCI hook runner: loaded only for a spec with hooks (it may load node:child_process). */
   hooks(): Promise<{ runHooks: typeof runHooks }>;
@@ -184,8 +190,13 @@ export function realHost(): Host {
     spawn: spawnProcess,
     // Computed specifiers (lib/lazy.ts): a literal import() would load with every command.
     console: () => lazyImport<typeof import("../../ffi/console.ts")>(here, "../../ffi/console.ts"),
-    netlink: () =>
-      lazyImport<typeof import("../../ffi/netlink/rtnl.ts")>(here, "../../ffi/netlink/rtnl.ts"),
+    netlink: async () => {
+      const [rtnl, netns] = await Promise.all([
+        lazyImport<typeof import("../../ffi/netlink/rtnl.ts")>(here, "../../ffi/netlink/rtnl.ts"),
+        lazyImport<typeof import("../../ffi/netns.ts")>(here, "../../ffi/netns.ts"),
+      ]);
+      return { openRtnl: rtnl.openRtnl, withNetns: netns.withNetns };
+    },
     tun: async () =>
       (await lazyImport<typeof import("../../ffi/tun.ts")>(here, "../../ffi/tun.ts")).realTun(),
     hooks: () => lazyImport<typeof import("../oci/hooks.ts")>(here, "../oci/hooks.ts"),

@@ -101,7 +101,7 @@ export async function destroyContainer(
           netEntries,
           ownNetnsFd === null ? null : `/proc/self/fd/${ownNetnsFd}`,
           log,
-          (await host.netlink()).openRtnl,
+          await host.netlink(),
         ),
       );
     }

@@ -12,6 +12,7 @@ import type {
   FifoWriter,
   Files,
   Host,
+  NetlinkPart,
   Processes,
   Spawned,
   SpawnRequest,
@@ -166,12 +167,21 @@ export class RecordingHost implements Host {
     });
   }
 
-  netlink(): Promise<{ openRtnl(): Rtnl }> {
+  /** rtnetlink is the test's `rtnl`; entering a namespace is only traced ("netns.enter <path>"). */
+  netlink(): Promise<NetlinkPart> {
     return Promise.resolve({
       openRtnl: () => {
         this.trace.push({ what: "netlink.open", args: [] });
         if (this.#o.rtnl === undefined) throw new Error("this test gave no rtnetlink");
         return this.#o.rtnl();
+      },
+      withNetns: <T>(target: string, fn: () => T): T => {
+        this.trace.push({ what: "netns.enter", args: [target] });
+        try {
+          return fn();
+        } finally {
+          this.trace.push({ what: "netns.leave", args: [target] });
+        }
       },
     });
   }

@@ -4,6 +4,8 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { deleteContainer } from "../../../lib/runtime/delete.ts";
+import { runInit } from "../../../lib/runtime/init.ts";
+import { FakeNet } from "../network/fake_net.ts";
 import { appendLedger, type Resource } from "../../../lib/ledger.ts";
 import { realHost } from "../../../lib/host/host.ts";
 import { RecordingHost, type RecordingHostOptions } from "../../fakes/recording_host.ts";
@@ -191,6 +193,43 @@ Deno.test("delete of an unknown id: 'does not exist', and --force succeeds witho
       runcArgv: [],
     });
     assert.deepEqual(host.lines(f.dir), []);
+  } finally {
+    f.cleanup();
+  }
+});
+
+Deno.test("delete after create and init: the container's netns is held across the kill, its tap and tc rules removed in it", async () => {
+  const f = fixture();
+  try {
+    await created(f);
+    const net = new FakeNet();
+    const init = new RecordingHost({ rtnl: () => net, tun: net });
+    await runInit(init, recordingLogger(), { root: f.root, id: "c1", console: null });
+    assert.ok(net.state.links.some((l) => l.name === "tap0_urunc"), "init made the tap");
+    // The init removed the fifo once released: the container now reads "running".
+
+    const host = liveHost({ rtnl: () => net, tun: net });
+    await deleteContainer(host, recordingLogger(), {
+      root: f.root,
+      id: "c1",
+      force: true,
+      runcArgv: [],
+    });
+    const lines = host.lines(f.dir);
+    const hold = lines.indexOf("sys.open /proc/4242/ns/net");
+    const held = "/proc/self/fd/101"; // the recorder's fds: 100 the lock, 101 the netns
+    assert.ok(hold >= 0 && hold < lines.indexOf("sys.pidfdSignal 4542"), "held before the kill");
+    const enter = lines.indexOf(`netns.enter ${held}`);
+    assert.ok(enter > lines.indexOf("sys.pidfdSignal 4542"), "cleaned after the kill");
+    assert.equal(lines[enter + 1], "netlink.open");
+    assert.ok(
+      lines.indexOf("sys.close 101") > lines.indexOf(`netns.leave ${held}`),
+      "released last",
+    );
+    assert.equal(net.state.links.some((l) => l.name === "tap0_urunc"), false, "tap removed");
+    assert.deepEqual(net.state.filters, [], "redirects removed");
+    assert.deepEqual(net.state.qdiscs.filter((q) => q.ifindex !== 1), [], "ingress qdiscs removed");
+    assert.deepEqual([...Deno.readDirSync(f.root)], []);
   } finally {
     f.cleanup();
   }
