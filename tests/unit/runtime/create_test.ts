@@ -4,6 +4,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { silentLogger } from "../../../lib/log.ts";
 import { createContainer } from "../../../lib/runtime/create.ts";
+import { startInitEarly } from "../../../lib/runtime/early_init.ts";
 import type { ContainerState } from "../../../lib/runtime/store.ts";
 import { RecordingHost, type RecordingHostOptions } from "../../fakes/recording_host.ts";
 import { failing } from "../../fakes/recording_syscalls.ts";
@@ -274,6 +275,61 @@ Deno.test("a create whose createRuntime hook fails kills the init and runs no po
       "hooks.createRuntime",
     ]);
     assert.deepEqual([...Deno.readDirSync(f.root)], []);
+  } finally {
+    f.cleanup();
+  }
+});
+
+Deno.test("create with an early init: dir, fifo, spawn and its ledger line before validation, then the same init", async () => {
+  const f = fixture();
+  try {
+    const host = new RecordingHost();
+    const early = await startInitEarly(host, f.opts);
+    assert.ok(early !== null);
+    const S = "<dir>/state/c1";
+    const lines = host.lines(f.dir);
+    assert.deepEqual(lines.slice(0, 6), [
+      "files.mkdir <dir>/state",
+      `files.mkdir ${S}`,
+      `files.writeFile ${S}/urunc.owner`,
+      `sys.open ${S}`,
+      "sys.lockExclusive 100",
+      `sys.mkfifo ${S}/exec.fifo`,
+    ]);
+    assert.ok(lines.some((l) => l.startsWith("spawn ")));
+    assert.equal(lines.at(-1), `files.writeFile ${S}/ledger.jsonl`, "ledgered once it exists");
+    await createContainer(host, silentLogger, f.opts, early);
+    assert.equal(host.trace.filter((e) => e.what === "spawn").length, 1, "no second init");
+    const state = readState(f.stateDir);
+    assert.deepEqual([state.pid, state.pidStartTime, state.phase], [4242, "777", "created"]);
+    assert.equal(host.sys.calls.at(-1)?.call, "close", "the lock is released");
+  } finally {
+    f.cleanup();
+  }
+});
+
+Deno.test("create with an early init refused by validation: the init is killed and its dir removed", async () => {
+  const f = fixture({ files: { "/initrd": "no kernel here\n" } });
+  try {
+    const host = new RecordingHost();
+    const early = await startInitEarly(host, f.opts);
+    assert.ok(early !== null, "config.json alone qualifies it");
+    await assert.rejects(createContainer(host, silentLogger, f.opts, early), /kernel/);
+    assert.equal(host.procs.state(4242, 777n), "gone");
+    assert.ok(host.sys.calls.some((c) => c.call === "pidfdSignal" && c.args[1] === 9));
+    assert.deepEqual([...Deno.readDirSync(f.root)], []);
+  } finally {
+    f.cleanup();
+  }
+});
+
+Deno.test("a terminal container gets no early init (its pty goes to the shim once, after validation)", async () => {
+  const f = fixture({ terminal: true });
+  f.opts.consoleSocket = "/run/shim/console.sock";
+  try {
+    const host = new RecordingHost();
+    assert.equal(await startInitEarly(host, f.opts), null);
+    assert.deepEqual(host.lines(f.dir), []);
   } finally {
     f.cleanup();
   }
