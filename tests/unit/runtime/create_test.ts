@@ -8,7 +8,7 @@ import { startInitEarly } from "../../../lib/runtime/early_init.ts";
 import type { ContainerState } from "../../../lib/runtime/store.ts";
 import { RecordingHost, type RecordingHostOptions } from "../../fakes/recording_host.ts";
 import { failing } from "../../fakes/recording_syscalls.ts";
-import { created, fixture } from "./lifecycle_fixture.ts";
+import { created, fixture, nothingLeft } from "./lifecycle_fixture.ts";
 
 const readState = (dir: string): ContainerState =>
   JSON.parse(Deno.readTextFileSync(join(dir, "state.json")));
@@ -197,7 +197,7 @@ for (const c of failures) {
     try {
       const host = new RecordingHost(c.host);
       await assert.rejects(createContainer(host, silentLogger, f.opts), c.want);
-      assert.deepEqual([...Deno.readDirSync(f.root)].map((e) => e.name), [], "nothing left");
+      nothingLeft(f);
       const killed = host.sys.calls.some((x) => x.call === "pidfdSignal" && x.args[1] === 9);
       assert.equal(killed, c.spawned);
       if (c.spawned) assert.equal(host.procs.state(4242, 777n), "gone");
@@ -225,7 +225,7 @@ Deno.test("create: an init that dies before its signal handlers are in fails cre
       createContainer(host, silentLogger, f.opts),
       (e: Error) => e.message === "container c1: the init failed before start: boom",
     );
-    assert.deepEqual([...Deno.readDirSync(f.root)].map((e) => e.name), []);
+    nothingLeft(f);
   } finally {
     f.cleanup();
   }
@@ -274,7 +274,7 @@ Deno.test("a create whose createRuntime hook fails kills the init and runs no po
     assert.deepEqual(host.trace.filter((e) => e.what.startsWith("hooks.")).map((e) => e.what), [
       "hooks.createRuntime",
     ]);
-    assert.deepEqual([...Deno.readDirSync(f.root)], []);
+    nothingLeft(f);
   } finally {
     f.cleanup();
   }
@@ -317,7 +317,7 @@ Deno.test("create with an early init refused by validation: the init is killed a
     await assert.rejects(createContainer(host, silentLogger, f.opts, early), /kernel/);
     assert.equal(host.procs.state(4242, 777n), "gone");
     assert.ok(host.sys.calls.some((c) => c.call === "pidfdSignal" && c.args[1] === 9));
-    assert.deepEqual([...Deno.readDirSync(f.root)], []);
+    nothingLeft(f);
   } finally {
     f.cleanup();
   }

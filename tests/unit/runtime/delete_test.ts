@@ -10,7 +10,7 @@ import { appendLedger, type Resource } from "../../../lib/ledger.ts";
 import { realHost } from "../../../lib/host/host.ts";
 import { RecordingHost, type RecordingHostOptions } from "../../fakes/recording_host.ts";
 import { failing } from "../../fakes/recording_syscalls.ts";
-import { created, type Fixture, fixture } from "./lifecycle_fixture.ts";
+import { created, type Fixture, fixture, inFixture, nothingLeft } from "./lifecycle_fixture.ts";
 import { recordingLogger } from "../oci/hook_helpers.ts";
 
 const unmount = (n: string): Resource => ({
@@ -36,6 +36,17 @@ async function withLedger(f: Fixture): Promise<void> {
   appendLedger(files, f.stateDir, { kind: "path", path: join(rootfs, "hostname"), type: "file" });
 }
 
+/** `urunc delete [--force] <id>` of the fixture's root through `host`. */
+function remove(
+  host: RecordingHost,
+  log: ReturnType<typeof recordingLogger>,
+  f: Fixture,
+  id: string,
+  o: { force: boolean },
+): Promise<void> {
+  return deleteContainer(host, log, { root: f.root, id, force: o.force, runcArgv: [] });
+}
+
 /** A host on which the init (4242) is alive, as create left it. */
 function liveHost(o: RecordingHostOptions = {}): RecordingHost {
   const host = new RecordingHost(o);
@@ -46,17 +57,11 @@ function liveHost(o: RecordingHostOptions = {}): RecordingHost {
 /** A bundle with a poststop hook (the recording host traces hook runs, it runs none). */
 const withPoststop = () => fixture({ hooks: { poststop: [{ path: "/hooks/poststop" }] } });
 
-Deno.test("delete: kill the init, poststop, then the ledger newest first, then the state dir", async () => {
-  const f = withPoststop();
-  try {
+Deno.test("delete: kill the init, poststop, then the ledger newest first, then the state dir", () =>
+  inFixture(withPoststop(), async (f) => {
     await withLedger(f);
     const host = liveHost();
-    await deleteContainer(host, recordingLogger(), {
-      root: f.root,
-      id: "c1",
-      force: false,
-      runcArgv: [],
-    });
+    await remove(host, recordingLogger(), f, "c1", { force: false });
     const lines = host.lines(f.dir).filter((l) =>
       !l.startsWith("sys.open") && l !== "sys.lockExclusive 100"
     );
@@ -74,24 +79,20 @@ Deno.test("delete: kill the init, poststop, then the ledger newest first, then t
     ]);
     assert.equal(host.procs.state(4242, 777n), "gone");
     assert.equal(host.trace.find((e) => e.what === "hooks.poststop")?.args[1], "stopped");
-    assert.deepEqual([...Deno.readDirSync(f.root)], []);
-  } finally {
-    f.cleanup();
-  }
-});
+    nothingLeft(f);
+  }));
 
-Deno.test("delete --force of damaged state: the ledger is undone, no poststop hook, a warning", async () => {
-  const f = withPoststop();
-  try {
+Deno.test("delete --force of damaged state: the ledger is undone, no poststop hook, a warning", () =>
+  inFixture(withPoststop(), async (f) => {
     await withLedger(f);
     Deno.writeTextFileSync(join(f.stateDir, "state.json"), "{");
     const log = recordingLogger();
     const host = liveHost();
     await assert.rejects(
-      deleteContainer(host, log, { root: f.root, id: "c1", force: false, runcArgv: [] }),
+      remove(host, log, f, "c1", { force: false }),
       /container c1 does not exist: its state is damaged/,
     );
-    await deleteContainer(host, log, { root: f.root, id: "c1", force: true, runcArgv: [] });
+    await remove(host, log, f, "c1", { force: true });
     assert.equal(
       host.trace.some((e) => e.what.startsWith("hooks.")),
       false,
@@ -104,24 +105,15 @@ Deno.test("delete --force of damaged state: the ledger is undone, no poststop ho
       host.sys.calls.filter((c) => c.call === "mount").map((c) => c.args[0]),
       ["/dev/fakeb", "/dev/fakea"],
     );
-    assert.deepEqual([...Deno.readDirSync(f.root)], []);
-  } finally {
-    f.cleanup();
-  }
-});
+    nothingLeft(f);
+  }));
 
-Deno.test("delete that cannot undo everything keeps the state dir and names each problem", async () => {
-  const f = fixture();
-  try {
+Deno.test("delete that cannot undo everything keeps the state dir and names each problem", () =>
+  inFixture(fixture(), async (f) => {
     await withLedger(f);
     const host = liveHost({ sys: { failOn: failing("mount", 16) } });
     await assert.rejects(
-      deleteContainer(host, recordingLogger(), {
-        root: f.root,
-        id: "c1",
-        force: false,
-        runcArgv: [],
-      }),
+      remove(host, recordingLogger(), f, "c1", { force: false }),
       (e: Error) =>
         /^container c1 was only partly deleted: cannot restore the mount of \/dev\/fakeb on \/nonexistent-urunc-test\/b: .*EBUSY.*; cannot restore the mount of \/dev\/fakea/
           .test(e.message),
@@ -132,75 +124,38 @@ Deno.test("delete that cannot undo everything keeps the state dir and names each
       false,
     );
     // A second delete finishes the job once the mounts can be restored.
-    await deleteContainer(new RecordingHost(), recordingLogger(), {
-      root: f.root,
-      id: "c1",
-      force: true,
-      runcArgv: [],
-    });
-    assert.deepEqual([...Deno.readDirSync(f.root)], []);
-  } finally {
-    f.cleanup();
-  }
-});
+    await remove(new RecordingHost(), recordingLogger(), f, "c1", { force: true });
+    nothingLeft(f);
+  }));
 
-Deno.test("delete of a running container needs --force and touches nothing without it", async () => {
-  const f = fixture();
-  try {
+Deno.test("delete of a running container needs --force and touches nothing without it", () =>
+  inFixture(fixture(), async (f) => {
     await withLedger(f);
     Deno.removeSync(join(f.stateDir, "exec.fifo")); // started
     const host = liveHost();
     await assert.rejects(
-      deleteContainer(host, recordingLogger(), {
-        root: f.root,
-        id: "c1",
-        force: false,
-        runcArgv: [],
-      }),
+      remove(host, recordingLogger(), f, "c1", { force: false }),
       (e: Error) =>
         e.message === "cannot delete container c1: it is running; stop it first or use --force",
     );
     assert.deepEqual(host.sys.names(), ["open", "lockExclusive", "close"]);
-    await deleteContainer(host, recordingLogger(), {
-      root: f.root,
-      id: "c1",
-      force: true,
-      runcArgv: [],
-    });
+    await remove(host, recordingLogger(), f, "c1", { force: true });
     assert.equal(host.procs.state(4242, 777n), "gone");
-  } finally {
-    f.cleanup();
-  }
-});
+  }));
 
-Deno.test("delete of an unknown id: 'does not exist', and --force succeeds without a trace", async () => {
-  const f = fixture();
-  try {
+Deno.test("delete of an unknown id: 'does not exist', and --force succeeds without a trace", () =>
+  inFixture(fixture(), async (f) => {
     const host = new RecordingHost();
     await assert.rejects(
-      deleteContainer(host, recordingLogger(), {
-        root: f.root,
-        id: "nope",
-        force: false,
-        runcArgv: [],
-      }),
+      remove(host, recordingLogger(), f, "nope", { force: false }),
       (e: Error) => e.message === "container nope does not exist",
     );
-    await deleteContainer(host, recordingLogger(), {
-      root: f.root,
-      id: "nope",
-      force: true,
-      runcArgv: [],
-    });
+    await remove(host, recordingLogger(), f, "nope", { force: true });
     assert.deepEqual(host.lines(f.dir), []);
-  } finally {
-    f.cleanup();
-  }
-});
+  }));
 
-Deno.test("delete after create and init: the container's netns is held across the kill, its tap and tc rules removed in it", async () => {
-  const f = fixture();
-  try {
+Deno.test("delete after create and init: the container's netns is held across the kill, its tap and tc rules removed in it", () =>
+  inFixture(fixture(), async (f) => {
     await created(f);
     const net = new FakeNet();
     const init = new RecordingHost({ rtnl: () => net, tun: net });
@@ -209,12 +164,7 @@ Deno.test("delete after create and init: the container's netns is held across th
     // The init removed the fifo once released: the container now reads "running".
 
     const host = liveHost({ rtnl: () => net, tun: net });
-    await deleteContainer(host, recordingLogger(), {
-      root: f.root,
-      id: "c1",
-      force: true,
-      runcArgv: [],
-    });
+    await remove(host, recordingLogger(), f, "c1", { force: true });
     const lines = host.lines(f.dir);
     const hold = lines.indexOf("sys.open /proc/4242/ns/net");
     const held = "/proc/self/fd/101"; // the recorder's fds: 100 the lock, 101 the netns
@@ -229,8 +179,5 @@ Deno.test("delete after create and init: the container's netns is held across th
     assert.equal(net.state.links.some((l) => l.name === "tap0_urunc"), false, "tap removed");
     assert.deepEqual(net.state.filters, [], "redirects removed");
     assert.deepEqual(net.state.qdiscs.filter((q) => q.ifindex !== 1), [], "ingress qdiscs removed");
-    assert.deepEqual([...Deno.readDirSync(f.root)], []);
-  } finally {
-    f.cleanup();
-  }
-});
+    nothingLeft(f);
+  }));

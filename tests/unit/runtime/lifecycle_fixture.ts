@@ -1,6 +1,7 @@
 // A container environment for the fake-driven lifecycle tests: a temp dir with
 // a bundle (linux on qemu), a host config naming the fake monitor, and a state
 // root. Nothing runs: every effect goes through a RecordingHost.
+import assert from "node:assert/strict";
 import { join } from "node:path";
 import { FAKE_MONITOR, LINUX_QEMU, makeBundle, writeHostConfig } from "../../helpers/bundle.ts";
 import type { BundleOptions } from "../../helpers/bundle.ts";
@@ -51,4 +52,18 @@ export async function created(
   // The recorded mkfifo made nothing: a plain file stands in (its opens are faked too).
   Deno.writeTextFileSync(join(f.stateDir, EXEC_FIFO), "");
   return host;
+}
+
+/** Nothing of the container is left under the state root (a failed create, a delete). */
+export function nothingLeft(f: Fixture): void {
+  assert.deepEqual([...Deno.readDirSync(f.root)].map((e) => e.name), [], "nothing left");
+}
+
+/** Run `fn` on the fixture `f`, removed afterwards whatever happens. */
+export async function inFixture(f: Fixture, fn: (f: Fixture) => Promise<void>): Promise<void> {
+  try {
+    await fn(f);
+  } finally {
+    f.cleanup();
+  }
 }
