@@ -128,3 +128,35 @@ Deno.test("kill waits for a young monitor's handler before it signals (SIGTERM t
     Deno.removeSync(dir, { recursive: true });
   }
 });
+
+Deno.test("kill across the init's execve: the signal goes again once the monitor catches it", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "urunc-kill-" });
+  try {
+    const proc: FakeProcess = { startTime: 777n, state: "alive", exe: "/deno" };
+    let sent = 0;
+    const host = new RecordingHost({
+      sys: {
+        // The init's handler takes the first SIGTERM, then it execs the monitor.
+        kill: (_pid, signal) => {
+          if (signal === 15 && ++sent === 1) proc.exe = "/usr/bin/qemu-system-x86_64";
+          return true;
+        },
+      },
+    });
+    host.processes.set(4242, proc);
+    const state = {
+      id: "k1",
+      pid: 4242,
+      pidStartTime: "777",
+      phase: "created",
+      namespaces: [{ type: "pid" }],
+    } as ContainerState;
+    await killContainer(host, state, dir, 15);
+    assert.deepEqual(
+      host.sys.calls.filter((c) => c.call === "pidfdSignal").map((c) => c.args[1]),
+      [15, 15],
+    );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
