@@ -23,6 +23,17 @@ interface Case {
   calls: string[];
 }
 
+/** A container of its own PID namespace whose init is pid 4242 (start time 777). */
+function containerState(pid = 4242): ContainerState {
+  return {
+    id: "k1",
+    pid,
+    pidStartTime: "777",
+    phase: "created",
+    namespaces: [{ type: "pid" }],
+  } as ContainerState;
+}
+
 const alive: FakeProcess = { startTime: 777n, state: "alive" };
 
 const cases: Case[] = [
@@ -77,13 +88,7 @@ for (const c of cases) {
         c.exitedMeanwhile ? { sys: { kill: (_pid, sig) => sig === 0 } } : {},
       );
       if (c.proc) host.processes.set(4242, { ...c.proc });
-      const state = {
-        id: "k1",
-        pid: c.pid ?? 4242,
-        pidStartTime: "777",
-        phase: "created",
-        namespaces: [{ type: "pid" }],
-      } as ContainerState;
+      const state = containerState(c.pid ?? 4242);
       const run = killContainer(host, state, dir, c.signal ?? 15);
       if (c.want === "signalled") await run;
       else {
@@ -114,13 +119,7 @@ Deno.test("kill waits for a young monitor's handler before it signals (SIGTERM t
       assert.equal(host.sys.calls.length, 0, "no signal before the handler is in");
       return caught(pid);
     };
-    const state = {
-      id: "k1",
-      pid: 4242,
-      pidStartTime: "777",
-      phase: "created",
-      namespaces: [{ type: "pid" }],
-    } as ContainerState;
+    const state = containerState();
     await killContainer(host, state, dir, 15);
     assert.equal(reads, 3);
     assert.deepEqual(host.sys.names(), ["pidfdOpen", "pidfdSignal", "close"]);
@@ -144,13 +143,7 @@ Deno.test("kill across the init's execve: the signal goes again once the monitor
       },
     });
     host.processes.set(4242, proc);
-    const state = {
-      id: "k1",
-      pid: 4242,
-      pidStartTime: "777",
-      phase: "created",
-      namespaces: [{ type: "pid" }],
-    } as ContainerState;
+    const state = containerState();
     await killContainer(host, state, dir, 15);
     assert.deepEqual(
       host.sys.calls.filter((c) => c.call === "pidfdSignal").map((c) => c.args[1]),
