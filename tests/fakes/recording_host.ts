@@ -20,6 +20,7 @@ import type {
 import { realHost } from "../../lib/host/host.ts";
 import type { ProcessState } from "../../lib/oci/state.ts";
 import type { HookKind } from "../../lib/oci/spec.ts";
+import { EXIT_SIGNALS } from "../../lib/runtime/init_signals.ts";
 import { type RecordingOptions, RecordingSyscalls } from "./recording_syscalls.ts";
 
 export interface TraceEntry {
@@ -32,7 +33,7 @@ export interface TraceEntry {
 export interface FakeProcess {
   startTime: bigint;
   state: ProcessState;
-  /** SigCgt mask; default: SIGTERM and SIGINT caught (the init's handlers are in). */
+  /** SigCgt mask; default: the init's handlers are in (INIT_HANDLERS). */
   caught?: bigint;
   /** Its executable (the exe link); default "/deno" (the init, before it execs). */
   exe?: string;
@@ -54,7 +55,8 @@ export interface RecordingHostOptions {
   failHooks?: (kind: HookKind) => Error | null;
 }
 
-export const TERM_AND_INT = (1n << 14n) | (1n << 1n);
+/** The SigCgt bits of the signals the init catches (its handlers are in). */
+export const INIT_HANDLERS = EXIT_SIGNALS.reduce((m, s) => m | (1n << BigInt(s - 1)), 0n);
 
 export class RecordingHost implements Host {
   readonly sys: RecordingSyscalls;
@@ -99,7 +101,7 @@ export class RecordingHost implements Host {
       },
       caughtSignals: (pid) => {
         const p = this.processes.get(pid);
-        return p === undefined || p.state === "gone" ? null : p.caught ?? TERM_AND_INT;
+        return p === undefined || p.state === "gone" ? null : p.caught ?? INIT_HANDLERS;
       },
     };
   }

@@ -32,11 +32,14 @@ Deno.test("init: fifo, network, jail, privileges, then 'exec' and execve of the 
     await created(f);
     const { host, log, net, code } = await init(f);
     const lines = host.lines(f.dir);
-    assert.deepEqual(lines.slice(0, 6), [
+    assert.deepEqual(lines.slice(0, 8), [
       "sys.setsid",
+      // Its own state dir, held while waiting: a reason recorded never lands in a new container's.
+      "sys.open <dir>/state/c1",
       "files.openFifoWriter <dir>/state/c1/exec.fifo",
       // Released: the fifo goes at once, so the container no longer reads "created".
       "files.remove <dir>/state/c1/exec.fifo",
+      "sys.close 100",
       // The state is read only now: create may have started the init before it existed.
       "sys.sethostname h1",
       "tun",
@@ -90,7 +93,7 @@ Deno.test("init with a console: the pty slave becomes the controlling terminal a
   try {
     await created(f);
     const { host } = await init(f, {}, "/dev/pts/9");
-    assert.deepEqual(host.lines(f.dir).slice(0, 8), [
+    assert.deepEqual(host.lines(f.dir).slice(0, 9), [
       "sys.setsid",
       "sys.open /dev/pts/9",
       "sys.setControllingTty 100",
@@ -98,6 +101,7 @@ Deno.test("init with a console: the pty slave becomes the controlling terminal a
       "sys.dup2 100",
       "sys.dup2 100",
       "sys.close 100",
+      "sys.open <dir>/state/c1",
       "files.openFifoWriter <dir>/state/c1/exec.fifo",
     ]);
   } finally {
