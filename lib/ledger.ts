@@ -5,6 +5,7 @@
 
 import { join } from "./path.ts";
 import { DIGITS, fields, isInt, isObj, isStr, MAX_PID } from "./shape.ts";
+import type { Files } from "./host/host.ts";
 
 export const LEDGER_FILE = "ledger.jsonl";
 
@@ -31,21 +32,17 @@ export type Resource =
   /** A loop device whose autoclear flag urunc cleared; delete sets it again. */
   | { kind: "loop-autoclear"; device: string };
 
-const encoder = new TextEncoder();
-
 /**
  * Append one resource to the ledger before (or as) it is created. One O_APPEND
  * write per line keeps concurrent writers (create and the init child) whole;
  * a torn last line after a crash is ignored by readLedger. Not fsynced, like the
  * state (lib/runtime/store.ts writeFileAtomic says why).
  */
-export function appendLedger(dir: string, res: Resource): void {
-  const f = Deno.openSync(join(dir, LEDGER_FILE), { append: true, create: true, mode: 0o600 });
-  try {
-    f.writeSync(encoder.encode(JSON.stringify(res) + "\n"));
-  } finally {
-    f.close();
-  }
+export function appendLedger(files: Files, dir: string, res: Resource): void {
+  files.writeFile(join(dir, LEDGER_FILE), JSON.stringify(res) + "\n", {
+    mode: 0o600,
+    append: true,
+  });
 }
 
 export interface Ledger {
@@ -58,10 +55,10 @@ export interface Ledger {
  * The ledger, validated line by line. A last line without its newline was
  * torn by a crash mid-write: the resource it named was not created yet.
  */
-export function readLedger(dir: string): Ledger {
+export function readLedger(files: Files, dir: string): Ledger {
   let text: string;
   try {
-    text = Deno.readTextFileSync(join(dir, LEDGER_FILE));
+    text = files.readText(join(dir, LEDGER_FILE));
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return { resources: [], damaged: [] };
     throw err;

@@ -1,7 +1,10 @@
+import type { Host } from "../host/host.ts";
 import type { Logger, LogOptions } from "../log.ts";
 
-/** What every command receives: the global flags, resolved, and a logger. */
+/** What every command receives: the global flags, resolved, a logger and the host's effects. */
 export interface CommandContext {
+  /** Built once per process by runCli; nothing in it is loaded before first use. */
+  host: Host;
   /** State root (`--root`), absolute. */
   root: string;
   log: Logger;

@@ -1,4 +1,3 @@
-import { realSyscalls } from "../../ffi/syscalls.ts";
 import type { CreateOptions } from "../runtime/create.ts";
 import { startInitEarly } from "../runtime/early_init.ts";
 import { lazyImport } from "../lazy.ts";
@@ -23,16 +22,15 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
     [1, 1],
     "urunc create [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] <container-id>",
   );
-  const sys = realSyscalls();
   const opts = createOptions(ctx, values, positionals[0]);
   // The init's Deno start overlaps the loading of the validation (zod, the plan) below.
-  const early = startInitEarly(sys, opts);
+  const early = await startInitEarly(ctx.host, opts);
   if (early) ctx.log.debug(`container ${opts.id}: init pid ${early.pid} started before validation`);
   const { createContainer } = await lazyImport<typeof import("../runtime/create.ts")>(
     import.meta.url,
     "../runtime/create.ts",
   );
-  await createContainer(sys, ctx.log, opts, early);
+  await createContainer(ctx.host, ctx.log, opts, early);
   return 0;
 }
 

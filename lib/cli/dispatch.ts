@@ -8,6 +8,7 @@ import type { CommandContext, CommandMain } from "./context.ts";
 import { VERSION } from "../version.ts";
 import { setThreadLostReporter } from "../../ffi/thread_lost.ts";
 import { lazyImport } from "../lazy.ts";
+import { type Host, realHost } from "../host/host.ts";
 
 export interface CommandEntry {
   summary: string;
@@ -177,7 +178,7 @@ export async function loadCommand(entry: CommandEntry): Promise<CommandMain> {
   return mod.main as CommandMain;
 }
 
-export async function runCli(argv: readonly string[]): Promise<number> {
+export async function runCli(argv: readonly string[], host: Host = realHost()): Promise<number> {
   let logOptions: LogOptions = { path: null, format: "text", debug: false };
   let quiet = false;
   let log = createLogger(logOptions);
@@ -203,6 +204,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     }
     quiet = entry.quiet === true;
     const ctx: CommandContext = {
+      host,
       root: globals.root,
       log,
       logOptions,

@@ -30,14 +30,14 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
   );
   const intervalMs = parseInterval(values.interval);
   const id = positionals[0];
-  const { state, dir } = ourContainer(ctx, id);
+  const { state, dir } = await ourContainer(ctx, id);
   const cg = state.cgroup;
   if (!cg) throw new UruncError(`container ${id} has no cgroup (no linux.cgroupsPath): no stats`);
-  const read = cgroupReader(realCgroupFs(), cg);
+  const read = cgroupReader(realCgroupFs(() => ctx.host.sys), cg);
   const emit = (type: string, data?: unknown) =>
     console.log(statsJson(data === undefined ? { type, id } : { type, id, data }));
   if (values.stats) {
-    if (liveStatus(state, dir) === "stopped") {
+    if (liveStatus(ctx.host, state, dir) === "stopped") {
       throw new UruncError(`container ${id} is not running`);
     }
     emit("stats", cgroupStats(cg.version, read));
@@ -49,7 +49,7 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
     const now = oomKills(cg.version, read) ?? 0n;
     if (now > ooms) emit("oom");
     ooms = now;
-    if (liveStatus(state, dir) === "stopped") break;
+    if (liveStatus(ctx.host, state, dir) === "stopped") break;
     emit("stats", cgroupStats(cg.version, read));
     await new Promise((r) => setTimeout(r, intervalMs));
   }

@@ -1,5 +1,4 @@
 // Hidden: the container init child that `create` spawns. Not for humans.
-import { realSyscalls } from "../../ffi/syscalls.ts";
 import { exitOnSignals } from "../runtime/init_signals.ts";
 import { containerDir, recordInitError } from "../runtime/store.ts";
 import { parseCommandArgs } from "./args.ts";
@@ -16,12 +15,15 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
   );
   const [root, id] = [ctx.root, positionals[0]];
   // First, before the heavy modules load: create waits for these handlers.
-  exitOnSignals(ctx.log, (reason) => recordInitError(containerDir(root, id), reason));
+  exitOnSignals(
+    ctx.log,
+    (reason) => recordInitError(ctx.host.files, containerDir(root, id), reason),
+  );
   const { runInit } = await lazyImport<typeof import("../runtime/init.ts")>(
     import.meta.url,
     "../runtime/init.ts",
   );
-  return await runInit(realSyscalls(), ctx.log, {
+  return await runInit(ctx.host, ctx.log, {
     root,
     id,
     console: values.console ?? null,

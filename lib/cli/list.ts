@@ -21,10 +21,10 @@ export function main(ctx: CommandContext, args: string[]): number {
     );
   }
   const rows = [];
-  for (const id of listContainerIds(ctx.root)) {
+  for (const id of listContainerIds(ctx.host.files, ctx.root)) {
     let found;
     try {
-      found = lookupContainer(ctx.root, id);
+      found = lookupContainer(ctx.host.files, ctx.root, id);
     } catch (err) {
       // One unreadable container must not hide the others.
       ctx.log.warn(`list: skipping ${id}: ${describe(err)}`);
@@ -36,7 +36,7 @@ export function main(ctx: CommandContext, args: string[]): number {
     }
     if (found.kind !== "ours") continue;
     const { state, dir } = found;
-    const status = liveStatus(state, dir);
+    const status = liveStatus(ctx.host, state, dir);
     rows.push({
       ociVersion: state.ociVersion,
       id,

@@ -18,8 +18,8 @@ export function freezeCommand(frozen: boolean) {
       `urunc ${name} <container-id>`,
     );
     const id = positionals[0];
-    const { state, dir } = ourContainer(ctx, id);
-    const status = liveStatus(state, dir);
+    const { state, dir } = await ourContainer(ctx, id);
+    const status = liveStatus(ctx.host, state, dir);
     const from = frozen ? "running" : "paused";
     if (status !== from) throw new UruncError(`container ${id} is not ${from} (it is ${status})`);
     if (!state.cgroup) {
@@ -27,7 +27,7 @@ export function freezeCommand(frozen: boolean) {
         `cannot ${name} container ${id}: it has no cgroup (no linux.cgroupsPath)`,
       );
     }
-    await setFrozen(realCgroupFs(), state.cgroup, frozen);
+    await setFrozen(realCgroupFs(() => ctx.host.sys), state.cgroup, frozen);
     return 0;
   };
 }

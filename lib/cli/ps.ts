@@ -4,7 +4,7 @@ import { parseCommandArgs } from "./args.ts";
 import type { CommandContext } from "./context.ts";
 import { ourContainer } from "./target.ts";
 
-export function main(ctx: CommandContext, args: string[]): number {
+export async function main(ctx: CommandContext, args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     "ps",
     args,
@@ -17,8 +17,8 @@ export function main(ctx: CommandContext, args: string[]): number {
       `ps: invalid --format ${JSON.stringify(values.format)}: expected table or json`,
     );
   }
-  const { state, dir } = ourContainer(ctx, positionals[0]);
-  const pids = state.pid <= 0 || liveStatus(state, dir) === "stopped" ? [] : [state.pid];
+  const { state, dir } = await ourContainer(ctx, positionals[0]);
+  const pids = state.pid <= 0 || liveStatus(ctx.host, state, dir) === "stopped" ? [] : [state.pid];
   if (values.format === "json") console.log(JSON.stringify(pids));
   else console.log(["PID", ...pids.map(String)].join("\n"));
   return 0;

@@ -1,14 +1,12 @@
 // `urunc run`: create + start, then (unless --detach) wait for the monitor and
 // delete the container, exiting with the monitor's status as runc does.
-import { realSyscalls } from "../../ffi/syscalls.ts";
 import { SIGNALS } from "../../ffi/constants.ts";
 import { createContainer } from "../runtime/create.ts";
 import { destroyContainer } from "../runtime/destroy.ts";
-import { releaseInit } from "../runtime/start.ts";
+import { releaseInit, runPoststart } from "../runtime/start.ts";
 import { parseCommandArgs } from "./args.ts";
 import type { CommandContext } from "./context.ts";
 import { CREATE_FLAGS, createOptions } from "./create.ts";
-import { runPoststart } from "./start.ts";
 
 export async function main(ctx: CommandContext, args: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
@@ -18,19 +16,19 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
     [1, 1],
     "urunc run [--bundle DIR] [--pid-file FILE] [--console-socket SOCK] [--detach] <container-id>",
   );
-  const sys = realSyscalls();
-  const created = await createContainer(sys, ctx.log, createOptions(ctx, values, positionals[0]));
+  const { host } = ctx;
+  const created = await createContainer(host, ctx.log, createOptions(ctx, values, positionals[0]));
   try {
-    await releaseInit(sys, ctx.log, created.state, created.dir);
+    await releaseInit(host, ctx.log, created.state, created.dir);
   } catch (err) {
-    await destroyContainer(sys, ctx.log, { ...created, runPoststop: true });
+    await destroyContainer(host, ctx.log, { ...created, runPoststop: true });
     throw err;
   }
-  await runPoststart(ctx, created.state);
+  await runPoststart(host, ctx.log, created.state);
   if (values.detach) return 0;
   created.child.ref();
   const status = await created.child.status;
-  const problems = await destroyContainer(sys, ctx.log, { ...created, runPoststop: true });
+  const problems = await destroyContainer(host, ctx.log, { ...created, runPoststop: true });
   for (const p of problems) ctx.log.warn(p);
   if (status.signal) return 128 + (SIGNALS[status.signal.replace(/^SIG/, "")] ?? 0);
   return status.code;

@@ -4,10 +4,10 @@ import { parseCommandArgs } from "./args.ts";
 import type { CommandContext } from "./context.ts";
 import { ourContainer } from "./target.ts";
 
-export function main(ctx: CommandContext, args: string[]): number {
+export async function main(ctx: CommandContext, args: string[]): Promise<number> {
   const { positionals } = parseCommandArgs("state", args, {}, [1, 1], "urunc state <container-id>");
-  const { state, dir } = ourContainer(ctx, positionals[0]);
-  const doc = JSON.parse(stateDocument(state, liveStatus(state, dir)));
+  const { state, dir } = await ourContainer(ctx, positionals[0]);
+  const doc = JSON.parse(stateDocument(state, liveStatus(ctx.host, state, dir)));
   console.log(JSON.stringify(doc, null, "  "));
   return 0;
 }

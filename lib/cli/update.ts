@@ -85,14 +85,14 @@ export async function main(ctx: CommandContext, args: string[]): Promise<number>
   if (Object.keys(cpu).length > 0) res.cpu = cpu;
   if (v["pids-limit"] !== undefined) res.pids = { limit: int("pids-limit", v["pids-limit"]) };
 
-  const { state, dir } = ourContainer(ctx, id);
-  const status = liveStatus(state, dir);
+  const { state, dir } = await ourContainer(ctx, id);
+  const status = liveStatus(ctx.host, state, dir);
   if (status === "stopped") throw new UruncError(`container ${id} is not running`);
   if (!state.cgroup) {
     throw new UruncError(`cannot update container ${id}: it has no cgroup (no linux.cgroupsPath)`);
   }
   const plan = planUpdate(res, state.cgroup);
   for (const w of plan.warnings) ctx.log.warn(w);
-  applyLimits(realCgroupFs(), state.cgroup, plan);
+  applyLimits(realCgroupFs(() => ctx.host.sys), state.cgroup, plan);
   return 0;
 }

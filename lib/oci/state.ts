@@ -122,3 +122,24 @@ export function processState(pid: number, startTime: bigint): ProcessState {
   if (stat === null || stat.startTime !== startTime) return "gone";
   return stat.state === "Z" || stat.state === "X" ? "zombie" : "alive";
 }
+
+/** The SigCgt mask of a process, or null when it is gone. */
+export function caughtSignals(pid: number): bigint | null {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(`/proc/${pid}/status`);
+  } catch {
+    return null;
+  }
+  const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(text);
+  return m === null ? null : BigInt(`0x${m[1]}`);
+}
+
+/** The executable a process runs now (its /proc exe link), or null when it is gone. */
+export function executableOf(pid: number): string | null {
+  try {
+    return Deno.readLinkSync(`/proc/${pid}/exe`);
+  } catch {
+    return null;
+  }
+}

@@ -3,12 +3,11 @@
 // before a failure is undone here; after a crash the ledger lets delete do it.
 
 import { join, resolve } from "../path.ts";
-import type { Syscalls } from "../../ffi/syscalls.ts";
 import { UruncError } from "../errors.ts";
+import type { Host, Spawned } from "../host/host.ts";
 import type { Logger } from "../log.ts";
 import { loadSpec, type OciSpec, parseSpec, rootfsPath } from "../oci/spec.ts";
-import { processState, procStartTime } from "../oci/state.ts";
-import { caughtSignals, EXIT_SIGNALS } from "./init_signals.ts";
+import { EXIT_SIGNALS } from "./init_signals.ts";
 import { awaitSignalHandler } from "./signal_ready.ts";
 import { resolveUnikernelConfig } from "../config/unikernel_config.ts";
 import { checkGuestFiles } from "../config/guest_files.ts";
@@ -56,22 +55,22 @@ export interface CreateOptions {
 export interface Created {
   state: ContainerState;
   dir: string;
-  child: Deno.ChildProcess;
+  child: Spawned;
 }
 
 export async function createContainer(
-  sys: Syscalls,
+  host: Host,
   log: Logger,
   opts: CreateOptions,
   /** The init already started from config.json as read (lib/runtime/early_init.ts). */
   early: EarlyInit | null = null,
 ): Promise<Created> {
-  if (early === null) return await create(sys, log, opts, null);
+  if (early === null) return await create(host, log, opts, null);
   try {
-    return await create(sys, log, opts, early);
+    return await create(host, log, opts, early);
   } catch (err) {
     // Refused before the container existed: the early init and its dir go too.
-    const problems = await destroyContainer(sys, log, {
+    const problems = await destroyContainer(host, log, {
       state: null,
       dir: early.dir,
       runPoststop: false,
@@ -92,7 +91,7 @@ async function destroyContainer(
 
 /** A container that goes to runc after all: its early init and dir go first (runc makes its own). */
 async function handToRunc(
-  sys: Syscalls,
+  host: Host,
   log: Logger,
   opts: CreateOptions,
   early: EarlyInit | null,
@@ -100,7 +99,7 @@ async function handToRunc(
 ): Promise<never> {
   log.debug(`container ${opts.id}: ${why}: handing it to runc`);
   if (early !== null) {
-    const problems = await destroyContainer(sys, log, {
+    const problems = await destroyContainer(host, log, {
       state: null,
       dir: early.dir,
       runPoststop: false,
@@ -108,15 +107,16 @@ async function handToRunc(
     if (problems.length > 0) throw new UruncError(`${why}, but: ${problems.join("; ")}`);
     early.unlock();
   }
-  execRunc(sys, opts.runcArgv, `container ${opts.id} ${why}`);
+  execRunc(host.sys, opts.runcArgv, `container ${opts.id} ${why}`);
 }
 
 async function create(
-  sys: Syscalls,
+  host: Host,
   log: Logger,
   opts: CreateOptions,
   early: EarlyInit | null,
 ): Promise<Created> {
+  const { sys, files } = host;
   validateContainerId(opts.id);
   const bundle = resolve(opts.bundle);
   const spec = early === null
@@ -124,11 +124,11 @@ async function create(
     : parseSpec(early.raw, join(bundle, "config.json"));
   const rootfs = rootfsPath(spec, bundle);
   const sandbox = sandboxMarker(spec.annotations);
-  if (sandbox !== null) await handToRunc(sys, log, opts, early, `is a pod sandbox (${sandbox})`);
+  if (sandbox !== null) await handToRunc(host, log, opts, early, `is a pod sandbox (${sandbox})`);
   const config = resolveUnikernelConfig(spec, rootfs);
   if (config === null) {
     return await handToRunc(
-      sys,
+      host,
       log,
       opts,
       early,
@@ -161,7 +161,7 @@ async function create(
   // Capabilities, rlimits and seccomp are checked (and compiled) now; the child applies them.
   const privileges = toPrivilegeRecord(monitorPrivileges(spec, planInputs));
 
-  const dir = early?.dir ?? createContainerDir(opts.root, opts.id);
+  const dir = early?.dir ?? createContainerDir(files, opts.root, opts.id);
   const state: ContainerState = {
     urunc: STATE_FORMAT,
     ociVersion: spec.ociVersion,
@@ -181,56 +181,56 @@ async function create(
     planInputs,
     privileges,
   };
-  let child: Deno.ChildProcess | null = early?.child ?? null;
+  let child: Spawned | null = early?.child ?? null;
   // Held until create returns: start and delete wait, so neither sees a half-made container.
   const unlock = early?.unlock ?? lockContainerDir(sys, dir);
   try {
     faultPoint("create:after-dir");
-    saveState(dir, state);
+    saveState(files, dir, state);
     faultPoint("create:after-state");
     if (plan.storage.devmapper !== null && child !== null) {
       // The early init copied the mount table with the device still mounted: start it again
       // once the device has left (as below).
-      await killInit(sys, state);
+      await killInit(host, state);
       child = null;
     }
     // Block devices for the guest leave the host's mount table before the child copies it.
     handOverStorage(sys, plan, {
       rootfs,
       dir,
-      record: (r) => appendLedger(dir, r),
+      record: (r) => appendLedger(files, dir, r),
     });
     if (child === null) {
       if (early === null) sys.mkfifo(join(dir, EXEC_FIFO), 0o600);
-      child = spawnInit(sys, {
+      child = await spawnInit(host, {
         id: state.id,
         namespaces: state.namespaces,
         terminal: state.terminal,
       }, opts);
       state.pid = child.pid;
-      state.pidStartTime = String(procStartTime(child.pid) ?? 0n);
-      appendLedger(dir, { kind: "process", pid: state.pid, startTime: state.pidStartTime });
+      state.pidStartTime = String(host.procs.startTime(child.pid) ?? 0n);
+      appendLedger(files, dir, { kind: "process", pid: state.pid, startTime: state.pidStartTime });
     }
     faultPoint("create:after-spawn");
-    if (cgroup) state.cgroup = cgroup.apply(sys, dir, state.pid);
-    saveState(dir, state);
-    if (opts.pidFile) writePidFile(resolve(opts.pidFile), state.pid);
+    if (cgroup) state.cgroup = cgroup.apply(host, dir, state.pid);
+    saveState(files, dir, state);
+    if (opts.pidFile) writePidFile(files, resolve(opts.pidFile), state.pid);
     faultPoint("create:after-pidfile");
 
-    await runLifecycleHooks("prestart", state.hooks, state, log);
-    await runLifecycleHooks("createRuntime", state.hooks, state, log);
-    await runLifecycleHooks("createContainer", state.hooks, state, log, {
+    await runLifecycleHooks(host, "prestart", state.hooks, state, log);
+    await runLifecycleHooks(host, "createRuntime", state.hooks, state, log);
+    await runLifecycleHooks(host, "createContainer", state.hooks, state, log, {
       spawnIn: <T>(spawn: () => T) =>
         spawnInNamespaces(sys, namespacesOfProcess(state.pid, namespaces), spawn),
     });
     // A kill right after create returns must reach the init: wait for its handlers.
-    await waitForSignalHandlers(dir, state);
+    await waitForSignalHandlers(host, dir, state);
     state.phase = "created";
-    saveState(dir, state);
+    saveState(files, dir, state);
     return { state, dir, child };
   } catch (err) {
     // Nothing half-created stays behind: kill the child, undo the ledger, drop the dir.
-    const problems = await destroyContainer(sys, log, { state, dir, runPoststop: false });
+    const problems = await destroyContainer(host, log, { state, dir, runPoststop: false });
     for (const p of problems) log.warn(`cleanup after failed create: ${p}`);
     throw err;
   } finally {
@@ -266,13 +266,13 @@ async function planCgroup(
   const prepared = cg.prepareContainerCgroup(spec, inputs, plan, opts.systemdCgroup === true, log);
   if (prepared === null) return null;
   return {
-    apply: (sys: Syscalls, dir: string, pid: number) => {
+    apply: (host: Host, dir: string, pid: number) => {
       const placed = cg.applyContainerCgroup(
-        sys,
+        host.sys,
         prepared,
         {
-          creating: (d) => appendLedger(dir, { kind: "cgroup", dir: d }),
-          existed: (d) => appendLedger(dir, { kind: "cgroup", dir: d, existed: true }),
+          creating: (d) => appendLedger(host.files, dir, { kind: "cgroup", dir: d }),
+          existed: (d) => appendLedger(host.files, dir, { kind: "cgroup", dir: d, existed: true }),
         },
         pid,
         faultPoint,
@@ -296,11 +296,11 @@ function refuseSharedHandOver(spec: OciSpec, plan: LaunchPlan, rootfs: string): 
 }
 
 /** SIGKILL the init and wait until it is gone (or a zombie for the shim to reap). */
-async function killInit(sys: Syscalls, state: ContainerState): Promise<void> {
+async function killInit(host: Host, state: ContainerState): Promise<void> {
   const startTime = BigInt(state.pidStartTime);
-  if (!signalOurProcess(sys, state.pid, startTime, 9)) return;
+  if (!signalOurProcess(host, state.pid, startTime, 9)) return;
   const deadline = Date.now() + 10_000;
-  while (processState(state.pid, startTime) === "alive") {
+  while (host.procs.state(state.pid, startTime) === "alive") {
     if (Date.now() > deadline) {
       throw new UruncError(`init pid ${state.pid} did not die within 10 s of SIGKILL`);
     }
@@ -311,14 +311,22 @@ async function killInit(sys: Syscalls, state: ContainerState): Promise<void> {
 const INIT_READY_TIMEOUT_MS = 60_000;
 
 /** Until the init catches SIGTERM/SIGINT, the kernel would drop them (it is PID 1 of its namespace). */
-async function waitForSignalHandlers(dir: string, state: ContainerState): Promise<void> {
+async function waitForSignalHandlers(
+  host: Host,
+  dir: string,
+  state: ContainerState,
+): Promise<void> {
   // A dead init stays a zombie (our child) until reaped: only a live one counts.
   const caught = (pid: number) =>
-    processState(pid, BigInt(state.pidStartTime)) === "alive" ? caughtSignals(pid) : null;
+    host.procs.state(pid, BigInt(state.pidStartTime)) === "alive"
+      ? host.procs.caughtSignals(pid)
+      : null;
   if (await awaitSignalHandler(state.pid, EXIT_SIGNALS, INIT_READY_TIMEOUT_MS, caught)) return;
   throw new UruncError(
     caught(state.pid) === null
-      ? `container ${state.id}: ${readInitError(dir) ?? "the init ended before it was ready"}`
+      ? `container ${state.id}: ${
+        readInitError(host.files, dir) ?? "the init ended before it was ready"
+      }`
       : `container ${state.id}: the init was not ready within ${INIT_READY_TIMEOUT_MS / 1000} s`,
   );
 }

@@ -3,10 +3,9 @@
 // every step tolerates "already gone" so it also finishes a crashed run's work.
 
 import { O } from "../../ffi/constants.ts";
-import type { Syscalls } from "../../ffi/syscalls.ts";
 import { describe } from "../errors.ts";
+import type { Files, Host } from "../host/host.ts";
 import type { Logger } from "../log.ts";
-import { processState } from "../oci/state.ts";
 import { runLifecycleHooks } from "./hooks.ts";
 import { signalOurProcess } from "./signal.ts";
 import type { ContainerState } from "./store.ts";
@@ -25,12 +24,13 @@ export interface DestroyTarget {
  * when there are none, so a later `delete --force` can finish the job.
  */
 export async function destroyContainer(
-  sys: Syscalls,
+  host: Host,
   log: Logger,
   t: DestroyTarget,
 ): Promise<string[]> {
+  const { sys, files, procs: processes } = host;
   const problems: string[] = [];
-  const { resources: ledger, damaged } = readLedger(t.dir);
+  const { resources: ledger, damaged } = readLedger(files, t.dir);
   // What a damaged line named cannot be undone: say so, but do not keep the dir for it.
   for (const d of damaged) log.warn(`${t.dir}: ${d}: skipped`);
   const procs = ledger.filter((r): r is Extract<Resource, { kind: "process" }> =>
@@ -49,7 +49,7 @@ export async function destroyContainer(
     r.kind === "net"
   );
   if (netEntries.some((r) => r.netnsPath === null)) {
-    const live = procs.find((p) => processState(p.pid, BigInt(p.startTime)) === "alive");
+    const live = procs.find((p) => processes.state(p.pid, BigInt(p.startTime)) === "alive");
     if (live) {
       try {
         ownNetnsFd = sys.open(`/proc/${live.pid}/ns/net`, O.RDONLY);
@@ -84,12 +84,12 @@ export async function destroyContainer(
       problems.push(describe(err))
     );
     for (const p of procs) {
-      const err = await killAndWait(sys, p.pid, BigInt(p.startTime));
+      const err = await killAndWait(host, p.pid, BigInt(p.startTime));
       if (err) problems.push(err);
     }
     if (t.runPoststop && state !== null) {
       try {
-        await runLifecycleHooks("poststop", state.hooks, state, log, { status: "stopped" });
+        await runLifecycleHooks(host, "poststop", state.hooks, state, log, { status: "stopped" });
       } catch (err) {
         // The spec: a failing poststop hook is logged, and delete goes on.
         log.warn(describe(err));
@@ -101,6 +101,7 @@ export async function destroyContainer(
           netEntries,
           ownNetnsFd === null ? null : `/proc/self/fd/${ownNetnsFd}`,
           log,
+          await host.netlink(),
         ),
       );
     }
@@ -115,7 +116,7 @@ export async function destroyContainer(
     const remountFailed = new Set<string>();
     for (const r of [...ledger].reverse()) {
       if (r.kind === "path") {
-        const p = removeCreatedPath(r.path, r.type);
+        const p = removeCreatedPath(files, r.path, r.type);
         if (p) log.warn(p);
       } else if (storage && (r.kind === "unmount" || r.kind === "loop-autoclear")) {
         // Storage handed to the guest (lib/host/block_handover.ts): back to the host.
@@ -128,7 +129,7 @@ export async function destroyContainer(
   }
   if (problems.length > 0) return problems;
   try {
-    Deno.removeSync(t.dir, { recursive: true });
+    files.remove(t.dir, true);
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) {
       problems.push(`cannot remove ${t.dir}: ${describe(err)}`);
@@ -138,23 +139,24 @@ export async function destroyContainer(
 }
 
 /** SIGKILL our process (not a reused pid) and wait until it is a zombie or gone. */
-async function killAndWait(sys: Syscalls, pid: number, startTime: bigint): Promise<string | null> {
-  if (!signalOurProcess(sys, pid, startTime, 9)) return null;
+async function killAndWait(host: Host, pid: number, startTime: bigint): Promise<string | null> {
+  if (!signalOurProcess(host, pid, startTime, 9)) return null;
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     // A zombie is dead: its reaper is the shim (or our parent), not us.
-    if (processState(pid, startTime) !== "alive") return null;
+    if (host.procs.state(pid, startTime) !== "alive") return null;
     await new Promise((r) => setTimeout(r, 5));
   }
   return `pid ${pid} did not die within 10 s of SIGKILL`;
 }
 
 /** Remove a mount point urunc made in the rootfs, only if it is still empty. */
-function removeCreatedPath(path: string, type: "dir" | "file"): string | null {
+function removeCreatedPath(files: Files, path: string, type: "dir" | "file"): string | null {
   try {
-    const st = Deno.lstatSync(path);
-    if (type === "dir" && st.isDirectory) Deno.removeSync(path);
-    else if (type === "file" && st.isFile && st.size === 0) Deno.removeSync(path);
+    const st = files.lstat(path);
+    if (st === null) return null;
+    if (type === "dir" && st.isDirectory) files.remove(path);
+    else if (type === "file" && st.isFile && st.size === 0) files.remove(path);
     return null;
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return null;

@@ -7,11 +7,10 @@
 // once), a pod sandbox or a container without urunc metadata (both go to runc).
 
 import { join, resolve } from "../path.ts";
-import type { Syscalls } from "../../ffi/syscalls.ts";
+import type { Files, Host, Spawned } from "../host/host.ts";
 import { isObj } from "../shape.ts";
 import { readConfigJson } from "../oci/config_file.ts";
 import type { OciSpec } from "../oci/spec.ts";
-import { procStartTime } from "../oci/state.ts";
 import { appendLedger } from "../ledger.ts";
 import { validateContainerId } from "./container_id.ts";
 import { lockContainerDir } from "./lock.ts";
@@ -30,7 +29,7 @@ export interface EarlyInit {
   /** The config.json that was read, so create validates exactly what decided the spawn. */
   raw: unknown;
   dir: string;
-  child: Deno.ChildProcess;
+  child: Spawned;
   pid: number;
   startTime: string;
   namespaces: NamespaceRecord[];
@@ -78,10 +77,9 @@ export function earlyNamespaces(
   return out;
 }
 
-function exists(path: string): boolean {
+function exists(files: Files, path: string): boolean {
   try {
-    Deno.lstatSync(path);
-    return true;
+    return files.lstat(path) !== null;
   } catch {
     return false;
   }
@@ -92,32 +90,37 @@ function exists(path: string): boolean {
  * null when the container does not qualify or its input is wrong (the full path then
  * reports the error, naming the field).
  */
-export function startInitEarly(sys: Syscalls, opts: CreateOptions): EarlyInit | null {
+export async function startInitEarly(host: Host, opts: CreateOptions): Promise<EarlyInit | null> {
+  const { sys, files } = host;
   validateContainerId(opts.id);
   const bundle = resolve(opts.bundle);
   let raw: unknown;
   let namespaces: NamespaceRecord[];
   try {
     raw = readConfigJson(bundle);
-    const wanted = earlyNamespaces(raw, bundle, (rootfs) => exists(join(rootfs, "urunc.json")));
+    const wanted = earlyNamespaces(
+      raw,
+      bundle,
+      (rootfs) => exists(files, join(rootfs, "urunc.json")),
+    );
     if (wanted === null) return null;
     namespaces = namespacesFromSpec({ linux: { namespaces: wanted } } as OciSpec);
   } catch {
     return null;
   }
-  const dir = createContainerDir(opts.root, opts.id);
+  const dir = createContainerDir(files, opts.root, opts.id);
   const release = lockContainerDir(sys, dir);
   let locked = true;
   const unlock = () => {
     if (locked) release();
     locked = false;
   };
-  let child: Deno.ChildProcess | null = null;
+  let child: Spawned | null = null;
   try {
     sys.mkfifo(join(dir, EXEC_FIFO), 0o600);
-    child = spawnInit(sys, { id: opts.id, namespaces, terminal: false }, opts);
-    const startTime = String(procStartTime(child.pid) ?? 0n);
-    appendLedger(dir, { kind: "process", pid: child.pid, startTime });
+    child = await spawnInit(host, { id: opts.id, namespaces, terminal: false }, opts);
+    const startTime = String(host.procs.startTime(child.pid) ?? 0n);
+    appendLedger(files, dir, { kind: "process", pid: child.pid, startTime });
     return { raw, dir, child, pid: child.pid, startTime, namespaces, unlock };
   } catch (err) {
     // Nothing else exists yet: the child (if any) and the dir are all there is.
@@ -126,7 +129,7 @@ export function startInitEarly(sys: Syscalls, opts: CreateOptions): EarlyInit | 
         child.kill("SIGKILL");
       } catch { /* already gone */ }
     }
-    Deno.removeSync(dir, { recursive: true });
+    files.remove(dir, true);
     unlock();
     throw err;
   }

@@ -1,11 +1,11 @@
 // OCI hooks at their lifecycle points, with the state document on stdin.
 
+import type { Host } from "../host/host.ts";
 import type { Hook, HookKind } from "../oci/spec.ts";
 import type { Logger } from "../log.ts";
 import { ociState, serializeState } from "../oci/state.ts";
 import type { ContainerState } from "./store.ts";
 import type { LiveStatus } from "./status.ts";
-import { lazyImport } from "../lazy.ts";
 
 export interface HookRunOptions {
   /** Wrap the (synchronous) spawn of each hook, e.g. to enter the container's namespaces. */
@@ -27,6 +27,7 @@ export function stateDocument(state: ContainerState, status: LiveStatus): string
 }
 
 export async function runLifecycleHooks(
+  host: Pick<Host, "hooks">,
   kind: HookKind,
   hooks: Partial<Record<HookKind, Hook[]>> | undefined,
   state: ContainerState,
@@ -36,10 +37,7 @@ export async function runLifecycleHooks(
   const list = hooks?.[kind] ?? [];
   if (list.length === 0) return;
   // The runner (node:child_process and friends) loads only for a spec with hooks.
-  const { runHooks } = await lazyImport<typeof import("../oci/hooks.ts")>(
-    import.meta.url,
-    "../oci/hooks.ts",
-  );
+  const { runHooks } = await host.hooks();
   const status = opts.status ??
     (kind === "poststart" || kind === "startContainer" ? "running" : "created");
   const wrap = opts.spawnIn;

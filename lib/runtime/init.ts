@@ -8,6 +8,7 @@ import { CLONE, O } from "../../ffi/constants.ts";
 import type { Syscalls } from "../../ffi/syscalls.ts";
 import { bindLibc, type SymbolName } from "../../ffi/libc.ts";
 import { describe, UruncError } from "../errors.ts";
+import type { FifoWriter, Files, Host } from "../host/host.ts";
 import type { Logger } from "../log.ts";
 import type { OciSpec } from "../oci/spec.ts";
 import { applyJail, isolateMounts } from "../host/jail.ts";
@@ -15,7 +16,7 @@ import { applyOomScoreAdj, dropPrivileges } from "../host/privileges.ts";
 import { fromPrivilegeRecord } from "../plan/privilege_record.ts";
 import { networkRequest } from "../plan/network.ts";
 import type { NetworkInfo, PlanInput } from "../plan/types.ts";
-import { setupNetwork } from "../host/network/mod.ts";
+import { setupNetwork } from "../host/network/setup.ts";
 import { faultPoint } from "./fault.ts";
 import { deliverCaughtSignals, reportExitSignalsTo } from "./init_signals.ts";
 import { runLifecycleHooks } from "./hooks.ts";
@@ -56,40 +57,43 @@ export interface InitOptions {
   console: string | null;
 }
 
-export async function runInit(sys: Syscalls, log: Logger, opts: InitOptions): Promise<number> {
+export async function runInit(host: Host, log: Logger, opts: InitOptions): Promise<number> {
+  const { sys, files } = host;
   const dir = containerDir(opts.root, opts.id);
   let fifoIno: number;
   try {
     // The fifo create made for us names our container: a new container of the
     // same id (after a delete) has a new one.
-    fifoIno = Deno.lstatSync(join(dir, EXEC_FIFO)).ino!;
+    const fifo = files.lstat(join(dir, EXEC_FIFO));
+    if (fifo === null) throw new UruncError(`${join(dir, EXEC_FIFO)} does not exist`);
+    fifoIno = fifo.ino;
     sys.setsid();
     if (opts.console) attachConsole(sys, opts.console);
   } catch (err) {
-    leaveBeforeStart(log, dir, `the init failed before start: ${describe(err)}`);
+    leaveBeforeStart(files, log, dir, `the init failed before start: ${describe(err)}`);
     return 1;
   }
 
   bindLibc(AFTER_START_SYMBOLS);
-  const fifo = await waitForStart(sys, log, dir, fifoIno);
+  const fifo = await waitForStart(host, log, dir, fifoIno);
   if (fifo === null) return 1;
   // start reads the fifo now; the state dir may be out of reach once the jail is in place.
-  reportExitSignalsTo((reason) => fifo.writeSync(new TextEncoder().encode(`error: ${reason}\n`)));
+  reportExitSignalsTo((reason) => fifo.write(new TextEncoder().encode(`error: ${reason}\n`)));
   try {
     // Read only now: create may start us before it has validated anything
     // (lib/runtime/early_init.ts); start releases us once the state is complete.
-    const { state } = loadContainer(opts.root, opts.id);
+    const { state } = loadContainer(files, opts.root, opts.id);
     const spec = state.spec;
     if (spec.hostname && state.namespaces.some((n) => n.type === "uts" && !n.path)) {
       sys.sethostname(spec.hostname);
     }
-    await becomeMonitor(sys, log, state, dir, spec, state.planInputs, fifo);
+    await becomeMonitor(host, log, state, dir, spec, state.planInputs, fifo);
     throw new UruncError("execve returned"); // unreachable: becomeMonitor execs or throws
   } catch (err) {
     const msg = describe(err);
     try {
       // start logs this as its error line; the child only logs when start is gone.
-      fifo.writeSync(new TextEncoder().encode(`error: ${msg}\n`));
+      fifo.write(new TextEncoder().encode(`error: ${msg}\n`));
       log.debug(`init: ${msg}`);
     } catch {
       log.error(msg);
@@ -102,9 +106,9 @@ export async function runInit(sys: Syscalls, log: Logger, opts: InitOptions): Pr
  * Nobody waits on us yet: leave the reason where `start` will look for it; start
  * logs it as its error, so here it is only a warning (one error line per failure).
  */
-function leaveBeforeStart(log: Logger, dir: string, reason: string): void {
+function leaveBeforeStart(files: Files, log: Logger, dir: string, reason: string): void {
   try {
-    recordInitError(dir, reason);
+    recordInitError(files, dir, reason);
   } catch { /* the state dir is gone: nobody is left to read it */ }
   log.warn(reason);
 }
@@ -117,9 +121,9 @@ function attachConsole(sys: Syscalls, slave: string): void {
 }
 
 /** The inode of the exec fifo, or null when it is gone. */
-function fifoInode(path: string): number | null {
+function fifoInode(files: Files, path: string): number | null {
   try {
-    return Deno.lstatSync(path).ino;
+    return files.lstat(path)?.ino ?? null;
   } catch {
     return null;
   }
@@ -132,11 +136,12 @@ function fifoInode(path: string): number | null {
  * the init leaves before start; the reason is recorded.
  */
 async function waitForStart(
-  sys: Syscalls,
+  host: Host,
   log: Logger,
   dir: string,
   ino: number,
-): Promise<Deno.FsFile | null> {
+): Promise<FifoWriter | null> {
+  const { sys, files } = host;
   // Our own directory, whatever takes its path later: a reason recorded through
   // it never lands in a new container of the same id, and is dropped when ours
   // was deleted (nobody is left to read it).
@@ -144,7 +149,7 @@ async function waitForStart(
   try {
     ownFd = sys.open(dir, O.RDONLY | O.DIRECTORY);
   } catch (err) {
-    leaveBeforeStart(log, dir, `the init failed waiting for start: ${describe(err)}`);
+    leaveBeforeStart(files, log, dir, `the init failed waiting for start: ${describe(err)}`);
     return null;
   }
   const own = `/proc/self/fd/${ownFd}`;
@@ -153,8 +158,9 @@ async function waitForStart(
   // recording our pid, delete cannot kill us, and we must not wait on an
   // unlinked fifo forever. A slow create rewriting its state is no reason.
   const watchdog = setInterval(() => {
-    if (fifoInode(path) === ino) return;
+    if (fifoInode(files, path) === ino) return;
     leaveBeforeStart(
+      files,
       log,
       own,
       `the init left before start: its exec fifo ${path} was removed or replaced (the container was deleted?)`,
@@ -162,13 +168,13 @@ async function waitForStart(
     Deno.exit(1);
   }, 500);
   try {
-    const fifo = await Deno.open(path, { write: true });
+    const fifo = await files.openFifoWriter(path);
     // Released: from here the container is no longer "created", whatever happens to
     // start (it holds its own fd), so a second start fails fast instead of waiting.
-    if (fifoInode(path) === ino) Deno.removeSync(path);
+    if (fifoInode(files, path) === ino) files.remove(path);
     return fifo;
   } catch (err) {
-    leaveBeforeStart(log, own, `the init failed waiting for start: ${describe(err)}`);
+    leaveBeforeStart(files, log, own, `the init failed waiting for start: ${describe(err)}`);
     return null;
   } finally {
     clearInterval(watchdog);
@@ -177,14 +183,15 @@ async function waitForStart(
 }
 
 async function becomeMonitor(
-  sys: Syscalls,
+  host: Host,
   log: Logger,
   state: ContainerState,
   dir: string,
   spec: OciSpec,
   inputs: PlanInput,
-  fifo: Deno.FsFile,
+  fifo: FifoWriter,
 ): Promise<never> {
+  const { sys, files } = host;
   // Placed in the container's cgroup by create before start could release us: now that
   // cgroup becomes the root of the container's own cgroup namespace (spawn_init.ts).
   if (state.namespaces.some(isNewCgroupNamespace)) sys.unshare(CLONE.NEWCGROUP);
@@ -196,18 +203,19 @@ async function becomeMonitor(
       `container ${state.id} shares the host network namespace: urunc does not wire host interfaces into the VM, so it runs without network`,
     );
   } else {
+    const [{ openRtnl }, tun] = await Promise.all([host.netlink(), host.tun()]);
     network = setupNetwork({
       plan: networkRequest(inputs.spec),
       containerId: state.id,
       uid: user.uid,
       gid: user.gid,
       record: (resource) =>
-        appendLedger(dir, {
+        appendLedger(files, dir, {
           kind: "net",
           netnsPath: netns.path ?? null,
           resource: { ...resource },
         }),
-    });
+    }, { openRtnl, tun });
     faultPoint("init:after-network");
     if (network === null) {
       log.info(
@@ -225,7 +233,7 @@ async function becomeMonitor(
 
   // Mounts made from here on (hooks included) must not propagate to the host.
   isolateMounts(sys, spec.linux?.rootfsPropagation);
-  await runLifecycleHooks("startContainer", state.hooks, state, log);
+  await runLifecycleHooks(host, "startContainer", state.hooks, state, log);
 
   // Block pass-through: the jail is a tmpfs with the kept kernel/initrd (mount points on it vanish with it).
   // virtiofs only; imported before pivot_root (a module load there would touch the jail).
@@ -246,7 +254,7 @@ async function becomeMonitor(
     uid: user.uid,
     gid: user.gid,
     files: plan.monitor.files,
-    record: (r) => ownRoot && r.kind === "path" ? undefined : appendLedger(dir, r),
+    record: (r) => ownRoot && r.kind === "path" ? undefined : appendLedger(files, dir, r),
     maskedPaths: spec.linux?.maskedPaths ?? [],
     readonlyPaths: spec.linux?.readonlyPaths ?? [],
     readonlyRoot: spec.root.readonly === true,
@@ -254,7 +262,7 @@ async function becomeMonitor(
   faultPoint("init:after-jail");
   // Before the helpers too: fds inherited from the shim must not live on in a root virtiofsd.
   sys.closeFromOnExec(3);
-  if (helpers !== null) await helpers.startHelpers(sys, log, plan.storage.helpers, user);
+  if (helpers !== null) await helpers.startHelpers(host, log, plan.storage.helpers, user);
   const filters = dropPrivileges(
     sys,
     privileges,
@@ -263,6 +271,6 @@ async function becomeMonitor(
   );
   await deliverCaughtSignals();
   // `start` takes EOF after this line as the monitor having replaced us.
-  fifo.writeSync(new TextEncoder().encode("exec\n"));
+  fifo.write(new TextEncoder().encode("exec\n"));
   return sys.execve(plan.monitor.path, plan.monitor.argv, plan.monitor.env, filters);
 }

@@ -45,15 +45,3 @@ export function reportExitSignalsTo(leave: (reason: string) => void): void {
 export function deliverCaughtSignals(): Promise<void> {
   return new Promise((r) => setTimeout(r, 0));
 }
-
-/** The SigCgt mask of a process, or null when it is gone. */
-export function caughtSignals(pid: number): bigint | null {
-  let text: string;
-  try {
-    text = Deno.readTextFileSync(`/proc/${pid}/status`);
-  } catch {
-    return null;
-  }
-  const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(text);
-  return m === null ? null : BigInt(`0x${m[1]}`);
-}

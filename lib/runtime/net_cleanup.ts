@@ -1,10 +1,10 @@
 // Remove the network objects the ledger lists, inside the namespace they live in.
-import { withNetns } from "../../ffi/netns.ts";
 import { describe } from "../errors.ts";
 import type { Logger } from "../log.ts";
 import { cleanupNetwork, isLeftInPlace, type NetResource } from "../host/network/mod.ts";
 import type { Resource } from "../ledger.ts";
 import { ERRNO } from "../../ffi/errno.ts";
+import type { NetlinkPart } from "../host/host.ts";
 
 const { ENOENT } = ERRNO;
 
@@ -19,6 +19,8 @@ export function cleanupNetResources(
   entries: Extract<Resource, { kind: "net" }>[],
   ownNetnsPath: string | null,
   log: Logger,
+  /** Host.netlink: where the namespace is entered and rtnetlink opened. */
+  net: NetlinkPart,
 ): string[] {
   const byNetns = new Map<string, NetResource[]>();
   for (const e of entries) {
@@ -29,7 +31,9 @@ export function cleanupNetResources(
   const problems: string[] = [];
   for (const [path, resources] of byNetns) {
     try {
-      for (const p of withNetns(path, () => cleanupNetwork(resources))) {
+      for (
+        const p of net.withNetns(path, () => cleanupNetwork(resources, { openRtnl: net.openRtnl }))
+      ) {
         if (isLeftInPlace(p)) log.warn(p);
         else problems.push(p);
       }

@@ -1,5 +1,4 @@
-import type { Syscalls } from "../../ffi/syscalls.ts";
-import { processState } from "../oci/state.ts";
+import type { Host } from "../host/host.ts";
 
 /**
  * Signal the process we started, never a stranger that reused its pid: take a
@@ -8,27 +7,19 @@ import { processState } from "../oci/state.ts";
  * Returns false when our process is gone (or only a zombie is left).
  */
 export function signalOurProcess(
-  sys: Syscalls,
+  host: Pick<Host, "sys" | "procs">,
   pid: number,
   startTime: bigint,
   signal: number,
 ): boolean {
+  const { sys, procs } = host;
   const fd = sys.pidfdOpen(pid);
   if (fd === null) return false;
   try {
-    if (processState(pid, startTime) !== "alive") return false;
+    if (procs.state(pid, startTime) !== "alive") return false;
     return sys.pidfdSignal(fd, signal);
   } finally {
     sys.close(fd);
-  }
-}
-
-/** The executable a process runs now (its /proc exe link), or null when it is gone. */
-export function executableOf(pid: number): string | null {
-  try {
-    return Deno.readLinkSync(`/proc/${pid}/exe`);
-  } catch {
-    return null;
   }
 }
 
@@ -45,17 +36,17 @@ export interface ExecRaceDeps {
  * sent, the signal goes again once the monitor catches it.
  */
 export async function signalAcrossExec(
-  sys: Syscalls,
+  host: Pick<Host, "sys" | "procs">,
   pid: number,
   startTime: bigint,
   signal: number,
   deps: ExecRaceDeps,
 ): Promise<boolean> {
   const before = deps.executable(pid);
-  if (!signalOurProcess(sys, pid, startTime, signal)) return false;
+  if (!signalOurProcess(host, pid, startTime, signal)) return false;
   const after = deps.executable(pid);
   if (before === null || after === null || before === after) return true;
   await deps.awaitHandler(pid, signal);
-  signalOurProcess(sys, pid, startTime, signal);
+  signalOurProcess(host, pid, startTime, signal);
   return true;
 }

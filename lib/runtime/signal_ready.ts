@@ -4,8 +4,6 @@
 // yet: qemu ignored SIGTERM 0.3 s after exec and handled it at 1 s (measured on
 // the CI machine), so a `ctr task kill` right after `ctr run -d` was lost.
 
-import { caughtSignals } from "./init_signals.ts";
-
 const UNCATCHABLE = new Set([9, 19]); // SIGKILL, SIGSTOP
 
 /**
@@ -17,8 +15,9 @@ const UNCATCHABLE = new Set([9, 19]); // SIGKILL, SIGSTOP
 export async function awaitSignalHandler(
   pid: number,
   signals: number | readonly number[],
-  timeoutMs = 3000,
-  caught: (pid: number) => bigint | null = caughtSignals,
+  timeoutMs: number,
+  /** The SigCgt mask of `pid` (Processes.caughtSignals); null when it is gone. */
+  caught: (pid: number) => bigint | null,
 ): Promise<boolean> {
   const bit = [signals].flat().filter((s) => !UNCATCHABLE.has(s))
     .reduce((m, s) => m | (1n << BigInt(s - 1)), 0n);

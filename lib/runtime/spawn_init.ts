@@ -1,8 +1,7 @@
 // The init child: `urunc init <id>` re-executed (lib/runtime/self_exec.ts) inside the
 // container's namespaces, with the terminal handed to the shim first when there is one.
 
-import type { Syscalls } from "../../ffi/syscalls.ts";
-import { openPty, sendFd } from "../../ffi/console.ts";
+import type { Host, Spawned } from "../host/host.ts";
 import { spawnInNamespaces } from "./namespaces.ts";
 import { selfCommand } from "./self_exec.ts";
 import { isNewCgroupNamespace, type NamespaceRecord } from "./store.ts";
@@ -16,7 +15,12 @@ export interface InitSpawn {
 }
 
 /** Start `urunc init <id>` inside the container's namespaces; it waits there for start. */
-export function spawnInit(sys: Syscalls, init: InitSpawn, opts: CreateOptions): Deno.ChildProcess {
+export async function spawnInit(
+  host: Host,
+  init: InitSpawn,
+  opts: CreateOptions,
+): Promise<Spawned> {
+  const { sys } = host;
   const initArgs = ["--root", opts.root, "--log-format", opts.logOptions.format];
   if (opts.logOptions.path) initArgs.push("--log", opts.logOptions.path);
   if (opts.logOptions.debug) initArgs.push("--debug");
@@ -24,9 +28,10 @@ export function spawnInit(sys: Syscalls, init: InitSpawn, opts: CreateOptions): 
   if (init.terminal) {
     // The master goes to the shim before the child exists; the child opens the
     // slave as its controlling terminal. The in-flight fd keeps the pty alive.
-    const pty = openPty();
+    const tty = await host.console();
+    const pty = tty.openPty();
     try {
-      sendFd(opts.consoleSocket!, pty.master, "/dev/ptmx");
+      tty.sendFd(opts.consoleSocket!, pty.master, "/dev/ptmx");
     } finally {
       sys.close(pty.master);
     }
@@ -47,9 +52,7 @@ export function spawnInit(sys: Syscalls, init: InitSpawn, opts: CreateOptions): 
     // A new cgroup namespace is rooted at the cgroup its creator is in at that moment: the
     // init makes it itself once create has placed it in the container's (lib/runtime/init.ts).
     init.namespaces.filter((n) => !isNewCgroupNamespace(n)),
-    () =>
-      new Deno.Command(cmd.path, { args: cmd.args, stdin: stdio, stdout: stdio, stderr: stdio })
-        .spawn(),
+    () => host.spawn({ path: cmd.path, args: cmd.args, stdio }),
   );
   child.unref();
   return child;

@@ -1,8 +1,8 @@
 import { join } from "../path.ts";
-import { processState } from "../oci/state.ts";
 import { type ContainerState, EXEC_FIFO } from "./store.ts";
 import { isFrozen } from "../host/cgroups/freezer.ts";
 import { readCgroupFile } from "../host/cgroups/dirs.ts";
+import type { Host } from "../host/host.ts";
 
 // No node:fs here: it costs ~30 ms of startup, and every command reads the status.
 
@@ -13,16 +13,12 @@ export type LiveStatus = "creating" | "created" | "running" | "paused" | "stoppe
  * process we started (same start time, so a reused pid reads as stopped); the
  * exec fifo exists until `start` has handed over to the monitor.
  */
-export function liveStatus(state: ContainerState, dir: string): LiveStatus {
+export function liveStatus(host: Host, state: ContainerState, dir: string): LiveStatus {
   if (state.pid <= 0) return state.phase === "creating" ? "creating" : "stopped";
-  if (processState(state.pid, BigInt(state.pidStartTime)) !== "alive") return "stopped";
+  if (host.procs.state(state.pid, BigInt(state.pidStartTime)) !== "alive") return "stopped";
   if (state.phase === "creating") return "creating";
-  try {
-    Deno.lstatSync(join(dir, EXEC_FIFO));
-    return "created";
-  } catch {
-    // pause only freezes a running container
-    if (state.cgroup && isFrozen({ read: readCgroupFile }, state.cgroup)) return "paused";
-    return "running";
-  }
+  if (host.files.lstat(join(dir, EXEC_FIFO)) !== null) return "created";
+  // pause only freezes a running container
+  if (state.cgroup && isFrozen({ read: readCgroupFile }, state.cgroup)) return "paused";
+  return "running";
 }

@@ -6,30 +6,28 @@
 // delete, the kernel kills them too, also when urunc crashed before execve. A
 // daemon also exits by itself when qemu closes its socket.
 
-import type { Syscalls } from "../../ffi/syscalls.ts";
 import { UruncError } from "../errors.ts";
+import type { ExitStatus, Host } from "../host/host.ts";
 import type { Logger } from "../log.ts";
 import type { HelperProcess } from "../plan/types.ts";
 
 const SOCKET_WAIT_MS = 5_000;
 
 export async function startHelpers(
-  sys: Syscalls,
+  host: Host,
   log: Logger,
   helpers: readonly HelperProcess[],
   owner: { uid: number; gid: number },
 ): Promise<void> {
   for (const h of helpers) {
     log.debug(`start ${h.name}: ${JSON.stringify(h.argv)}`);
-    const child = new Deno.Command(h.argv[0], {
+    const child = host.spawn({
+      path: h.argv[0],
       args: h.argv.slice(1),
-      clearEnv: true,
       env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
-      stdin: "null",
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    const exited: { status: Deno.CommandStatus | null } = { status: null };
+      stdio: "null",
+    });
+    const exited: { status: ExitStatus | null } = { status: null };
     child.status.then((s) => exited.status = s);
     const deadline = Date.now() + SOCKET_WAIT_MS;
     while (!socketExists(h.socket)) {
@@ -44,7 +42,7 @@ export async function startHelpers(
       await new Promise((r) => setTimeout(r, 10));
     }
     // The monitor may run as the container's user: the socket is theirs to connect to.
-    sys.chown(h.socket, owner.uid, owner.gid);
+    host.sys.chown(h.socket, owner.uid, owner.gid);
     child.unref();
   }
 }

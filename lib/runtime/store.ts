@@ -9,6 +9,7 @@ import type { PlanInput, UnikernelConfig } from "../plan/types.ts";
 import type { CgroupState } from "../host/cgroups/manager.ts";
 import type { PrivilegeRecord } from "../plan/privilege_record.ts";
 import { validateContainerId } from "./container_id.ts";
+import type { Files } from "../host/host.ts";
 
 export const STATE_FILE = "state.json";
 export const EXEC_FIFO = "exec.fifo";
@@ -75,15 +76,15 @@ export function containerDir(root: string, id: string): string {
  * fsync (~1 ms each, several per create): what survives a crash of urunc is in the page
  * cache, and a power loss also ends every process, VM and mount the state describes.
  */
-export function writeFileAtomic(path: string, data: string, mode = 0o644): void {
+export function writeFileAtomic(files: Files, path: string, data: string, mode = 0o644): void {
   const tmp = `${path}.tmp-${Deno.pid}`;
-  Deno.writeTextFileSync(tmp, data, { mode });
-  Deno.renameSync(tmp, path);
+  files.writeFile(tmp, data, { mode });
+  files.rename(tmp, path);
 }
 
 /** The pid file the shim reads: decimal, no newline, atomic (runc's format). */
-export function writePidFile(path: string, pid: number): void {
-  writeFileAtomic(path, String(pid));
+export function writePidFile(files: Files, path: string, pid: number): void {
+  writeFileAtomic(files, path, String(pid));
 }
 
 export type StateLookup =
@@ -94,12 +95,12 @@ export type StateLookup =
   | { kind: "missing" };
 
 /** Find a container: ours, ours but damaged, another runtime's (runc shares the root), or none. */
-export function lookupContainer(root: string, id: string): StateLookup {
+export function lookupContainer(files: Files, root: string, id: string): StateLookup {
   const dir = containerDir(root, id);
-  const marked = exists(join(dir, OWNER_MARKER));
+  const marked = exists(files, join(dir, OWNER_MARKER));
   let text: string;
   try {
-    text = Deno.readTextFileSync(join(dir, STATE_FILE));
+    text = files.readText(join(dir, STATE_FILE));
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) {
       if (!marked) return { kind: "missing" };
@@ -127,8 +128,12 @@ export function lookupContainer(root: string, id: string): StateLookup {
   return { kind: "ours", state: parsed as ContainerState, dir };
 }
 
-export function loadContainer(root: string, id: string): { state: ContainerState; dir: string } {
-  const found = lookupContainer(root, id);
+export function loadContainer(
+  files: Files,
+  root: string,
+  id: string,
+): { state: ContainerState; dir: string } {
+  const found = lookupContainer(files, root, id);
   if (found.kind === "damaged") throw damagedError(id, found.problem);
   if (found.kind !== "ours") throw new ContainerNotFoundError(id);
   return found;
@@ -146,71 +151,76 @@ export function damagedError(id: string, problem: string): UruncError {
   );
 }
 
-function exists(path: string): boolean {
+function exists(files: Files, path: string): boolean {
   try {
-    Deno.lstatSync(path);
-    return true;
+    return files.lstat(path) !== null;
   } catch {
     return false;
   }
 }
 
 /** Leave the reason the init child ended before `start` released it, for start to quote. */
-export function recordInitError(dir: string, reason: string): void {
-  Deno.writeTextFileSync(join(dir, INIT_ERROR), reason);
+export function recordInitError(files: Files, dir: string, reason: string): void {
+  files.writeFile(join(dir, INIT_ERROR), reason, { mode: 0o644 });
 }
 
 /** Why the init child ended before start, if it said; null otherwise. */
-export function readInitError(dir: string): string | null {
+export function readInitError(files: Files, dir: string): string | null {
   try {
-    return Deno.readTextFileSync(join(dir, INIT_ERROR)).trim() || null;
+    return files.readText(join(dir, INIT_ERROR)).trim() || null;
   } catch {
     return null;
   }
 }
 
-export function saveState(dir: string, state: ContainerState): void {
-  writeFileAtomic(join(dir, STATE_FILE), JSON.stringify(state));
+export function saveState(files: Files, dir: string, state: ContainerState): void {
+  writeFileAtomic(files, join(dir, STATE_FILE), JSON.stringify(state));
 }
 
 /**
  * Remove what a create that died before its first state write left: the bare
  * directory (and at most a torn temp file). Anything else is not ours to touch.
  */
-export function removeStateless(root: string, id: string): void {
+export function removeStateless(files: Files, root: string, id: string): void {
   const dir = containerDir(root, id);
   let names: string[];
   try {
-    names = [...Deno.readDirSync(dir)].map((e) => e.name);
+    names = files.readDir(dir).map((e) => e.name);
   } catch {
     return;
   }
   if (names.every((n) => /^state\.json\.tmp-\d+$/.test(n))) {
-    Deno.removeSync(dir, { recursive: true });
+    files.remove(dir, true);
   }
 }
 
 /** Create <root>/<id>; refusing an id that exists is what makes create exclusive. */
-export function createContainerDir(root: string, id: string): string {
-  Deno.mkdirSync(root, { recursive: true, mode: 0o711 });
+export function createContainerDir(files: Files, root: string, id: string): string {
+  files.mkdir(root, 0o711, true);
   const dir = containerDir(root, id);
   try {
-    Deno.mkdirSync(dir, { mode: 0o711 });
+    files.mkdir(dir, 0o711);
   } catch (err) {
     if (err instanceof Deno.errors.AlreadyExists) {
       throw new ContainerExistsError(id);
     }
     throw new UruncError(`cannot create state directory ${dir}: ${(err as Error).message}`);
   }
-  Deno.writeTextFileSync(join(dir, OWNER_MARKER), `${STATE_FORMAT}\n`, { mode: 0o600 });
+  try {
+    files.writeFile(join(dir, OWNER_MARKER), `${STATE_FORMAT}\n`, { mode: 0o600 });
+  } catch (err) {
+    // Without its marker the dir is nobody's: `delete` would leave it behind forever.
+    files.remove(dir, true);
+    throw err;
+  }
   return dir;
 }
 
 /** List container ids under root that have a state file (ours or not). */
-export function listContainerIds(root: string): string[] {
+export function listContainerIds(files: Files, root: string): string[] {
   const ids: string[] = [];
   try {
-    for (const e of Deno.readDirSync(root)) if (e.isDirectory) ids.push(e.name);
+    for (const e of files.readDir(root)) if (e.isDirectory) ids.push(e.name);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return [];
     throw err;

@@ -11,6 +11,7 @@ import { toPlanSpec } from "../../lib/plan/spec_input.ts";
 import { renderPlan } from "../../lib/cli/plan.ts";
 import type { CommandContext } from "../../lib/cli/context.ts";
 import { silentLogger } from "../../lib/log.ts";
+import { realHost } from "../../lib/host/host.ts";
 import { type Fixture, fixtureFacts, FORMS, loadFixtures, writeBundle } from "./fixtures.ts";
 
 const fixtures = loadFixtures();
@@ -20,6 +21,7 @@ const HOST_DEFAULTS = fileURLToPath(
 
 function ctx(): CommandContext {
   return {
+    host: realHost(),
     root: "/run/urunc-test",
     log: silentLogger,
     logOptions: { path: null, format: "text", debug: false },

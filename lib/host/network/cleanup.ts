@@ -91,6 +91,8 @@ function removeTap(rtnl: Rtnl, r: Extract<NetResource, { kind: "tap" }>): string
 export interface CleanupDeps {
   /** rtnetlink in the netns to clean; opened (and closed) here when absent. */
   rtnl?: Rtnl;
+  /** How to open it (Host.netlink); default: a real socket. */
+  openRtnl?: () => Rtnl;
 }
 
 /** Remove `resources` from the current netns; returns one line per problem (empty = all clean). */
@@ -101,7 +103,7 @@ export function cleanupNetwork(
   if (resources.length === 0) return [];
   let rtnl: Rtnl;
   try {
-    rtnl = deps.rtnl ?? openRtnl();
+    rtnl = deps.rtnl ?? (deps.openRtnl ?? openRtnl)();
   } catch (e) {
     return [`network cleanup: cannot open rtnetlink: ${(e as Error).message}`];
   }

@@ -35,6 +35,8 @@ export interface SetupOptions {
 
 export interface NetDeps {
   rtnl?: Rtnl;
+  /** How to open rtnetlink when `rtnl` is absent (Host.netlink); default: a real socket. */
+  openRtnl?: () => Rtnl;
   tun?: TunDriver;
 }
 
@@ -113,7 +115,7 @@ export function setupNetwork(o: SetupOptions, deps: NetDeps = {}): NetworkInfo |
       `container id too long to mark the tap as ours (${alias.length} bytes)`,
     );
   }
-  const rtnl = deps.rtnl ?? step("open rtnetlink socket", openRtnl);
+  const rtnl = deps.rtnl ?? step("open rtnetlink socket", deps.openRtnl ?? openRtnl);
   const tun = deps.tun ?? realTun();
   const created: NetResource[] = [];
   const make = (r: NetResource, what: string, fn: () => void) => {

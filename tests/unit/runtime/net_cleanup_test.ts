@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import type { Logger } from "../../../lib/log.ts";
 import { cleanupNetResources } from "../../../lib/runtime/net_cleanup.ts";
+import { realHost } from "../../../lib/host/host.ts";
 
 function recordingLog(): Logger & { warnings: string[] } {
   const warnings: string[] = [];
   return { warnings, debug() {}, info() {}, error() {}, warn: (m) => warnings.push(m) };
 }
 
-Deno.test("a pod netns that no longer exists is a warning, not a problem that blocks delete forever", () => {
+Deno.test("a pod netns that no longer exists is a warning, not a problem that blocks delete forever", async () => {
   const log = recordingLog();
   const problems = cleanupNetResources(
     [{
@@ -17,6 +18,7 @@ Deno.test("a pod netns that no longer exists is a warning, not a problem that bl
     }],
     null,
     log,
+    await realHost().netlink(),
   );
   assert.deepEqual(problems, []);
   assert.match(
@@ -25,7 +27,7 @@ Deno.test("a pod netns that no longer exists is a warning, not a problem that bl
   );
 });
 
-Deno.test("an own netns that died with the container needs nothing", () => {
+Deno.test("an own netns that died with the container needs nothing", async () => {
   const log = recordingLog();
   const problems = cleanupNetResources(
     [{
@@ -35,6 +37,7 @@ Deno.test("an own netns that died with the container needs nothing", () => {
     }],
     null,
     log,
+    await realHost().netlink(),
   );
   assert.deepEqual([problems, log.warnings], [[], []]);
 });

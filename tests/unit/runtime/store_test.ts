@@ -11,6 +11,9 @@ import {
 import { appendLedger, LEDGER_FILE, readLedger } from "../../../lib/ledger.ts";
 
 import { config } from "../plan/helpers.ts";
+import { realHost } from "../../../lib/host/host.ts";
+
+const files = realHost().files;
 
 function tmp(): string {
   return Deno.makeTempDirSync({ prefix: "urunc-store-" });
@@ -18,7 +21,7 @@ function tmp(): string {
 
 Deno.test("pid file is the decimal pid without a newline", () => {
   const d = tmp();
-  writePidFile(join(d, "init.pid"), 2904);
+  writePidFile(files, join(d, "init.pid"), 2904);
   assert.equal(Deno.readTextFileSync(join(d, "init.pid")), "2904");
   assert.deepEqual([...Deno.readDirSync(d)].map((e) => e.name), ["init.pid"]); // no temp file left
   Deno.removeSync(d, { recursive: true });
@@ -27,16 +30,16 @@ Deno.test("pid file is the decimal pid without a newline", () => {
 Deno.test("atomic write replaces the whole file", () => {
   const d = tmp();
   const p = join(d, "f");
-  writeFileAtomic(p, "a".repeat(1000));
-  writeFileAtomic(p, "short");
+  writeFileAtomic(files, p, "a".repeat(1000));
+  writeFileAtomic(files, p, "short");
   assert.equal(Deno.readTextFileSync(p), "short");
   Deno.removeSync(d, { recursive: true });
 });
 
 Deno.test("an existing container id is refused", () => {
   const root = tmp();
-  createContainerDir(root, "c1");
-  assert.throws(() => createContainerDir(root, "c1"), /container c1 already exists/);
+  createContainerDir(files, root, "c1");
+  assert.throws(() => createContainerDir(files, root, "c1"), /container c1 already exists/);
   Deno.removeSync(root, { recursive: true });
 });
 
@@ -47,17 +50,17 @@ Deno.test("state written by another runtime is foreign, a missing one is missing
     join(root, "runc1", "state.json"),
     JSON.stringify({ id: "runc1", init_process_pid: 5 }),
   );
-  assert.equal(lookupContainer(root, "runc1").kind, "foreign");
-  assert.equal(lookupContainer(root, "nope").kind, "missing");
+  assert.equal(lookupContainer(files, root, "runc1").kind, "foreign");
+  assert.equal(lookupContainer(files, root, "nope").kind, "missing");
   Deno.removeSync(root, { recursive: true });
 });
 
 Deno.test("ledger keeps order and ignores a line torn by a crash", () => {
   const d = tmp();
-  appendLedger(d, { kind: "process", pid: 1, startTime: "2" });
-  appendLedger(d, { kind: "path", path: "/r/dev", type: "dir" });
+  appendLedger(files, d, { kind: "process", pid: 1, startTime: "2" });
+  appendLedger(files, d, { kind: "path", path: "/r/dev", type: "dir" });
   Deno.writeTextFileSync(join(d, LEDGER_FILE), '{"kind":"pa', { append: true });
-  assert.deepEqual(readLedger(d), {
+  assert.deepEqual(readLedger(files, d), {
     resources: [
       { kind: "process", pid: 1, startTime: "2" },
       { kind: "path", path: "/r/dev", type: "dir" },
@@ -69,7 +72,7 @@ Deno.test("ledger keeps order and ignores a line torn by a crash", () => {
 
 Deno.test("reading the ledger of a container that has none gives nothing", () => {
   const d = tmp();
-  assert.deepEqual(readLedger(d), { resources: [], damaged: [] });
+  assert.deepEqual(readLedger(files, d), { resources: [], damaged: [] });
   Deno.removeSync(d, { recursive: true });
 });
 
@@ -116,17 +119,17 @@ Deno.test("ours is told by the marker runc never writes, not by whether state.js
     if (marker) Deno.writeTextFileSync(join(root, id, OWNER_MARKER), "1\n");
     if (text !== null) Deno.writeTextFileSync(join(root, id, STATE_FILE), text);
   }
-  for (const [id, , , kind] of cases) assert.equal(lookupContainer(root, id).kind, kind, id);
-  const d = lookupContainer(root, "bad-start-time");
+  for (const [id, , , kind] of cases) assert.equal(lookupContainer(files, root, id).kind, kind, id);
+  const d = lookupContainer(files, root, "bad-start-time");
   assert.ok(d.kind === "damaged" && /field "pidStartTime"/.test(d.problem), JSON.stringify(d));
   Deno.removeSync(root, { recursive: true });
 });
 
 Deno.test("create writes the marker first", () => {
   const root = tmp();
-  const dir = createContainerDir(root, "c1");
+  const dir = createContainerDir(files, root, "c1");
   assert.deepEqual([...Deno.readDirSync(dir)].map((e) => e.name), [OWNER_MARKER]);
-  assert.equal(lookupContainer(root, "c1").kind, "damaged");
+  assert.equal(lookupContainer(files, root, "c1").kind, "damaged");
   Deno.removeSync(root, { recursive: true });
 });
 
@@ -145,7 +148,7 @@ Deno.test("ledger lines are validated: damaged ones are reported, good ones kept
       '{"kind":"pa',
     ].join("\n"),
   );
-  const l = readLedger(d);
+  const l = readLedger(files, d);
   assert.deepEqual(l.resources, [
     { kind: "process", pid: 7, startTime: "9" },
     { kind: "net", netnsPath: null, resource: { kind: "tap", name: "t", alias: "a" } },
