@@ -137,7 +137,9 @@ const realFiles: Files = {
       mode: o.mode,
     });
     try {
-      f.writeSync(new TextEncoder().encode(data));
+      // A regular file takes it in one write(2); the loop is for the rare short write.
+      const bytes = new TextEncoder().encode(data);
+      for (let off = 0; off < bytes.length;) off += f.writeSync(bytes.subarray(off));
     } finally {
       f.close();
     }

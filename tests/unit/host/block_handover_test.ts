@@ -75,6 +75,20 @@ Deno.test("verify: only the exact device of that mount, mounted nowhere else", (
   }
 });
 
+/** What handing over /dev/loop3 mounted on /run/c/rootfs ledgers, in order. */
+const LOOP3_LEDGER: Extract<Resource, { kind: "unmount" | "loop-autoclear" }>[] = [
+  { kind: "loop-autoclear", device: "/dev/loop3" },
+  {
+    kind: "unmount",
+    target: "/run/c/rootfs",
+    device: "/dev/loop3",
+    devno: "7:3",
+    fstype: "ext4",
+    flags: 0x2 | 0x4 | 0x400,
+    data: "errors=remount-ro",
+  },
+];
+
 Deno.test("hand-over: autoclear cleared and unmount done, each ledgered first; undo restores", () => {
   const sys = new RecordingSyscalls({ loopAutoclear: () => true });
   const order: string[] = [];
@@ -96,18 +110,7 @@ Deno.test("hand-over: autoclear cleared and unmount done, each ledgered first; u
     ["loopAutoclear", "/dev/loop3", false],
     ["umount", "/run/c/rootfs", 0],
   ]);
-  assert.deepEqual(ledger, [
-    { kind: "loop-autoclear", device: "/dev/loop3" },
-    {
-      kind: "unmount",
-      target: "/run/c/rootfs",
-      device: "/dev/loop3",
-      devno: "7:3",
-      fstype: "ext4",
-      flags: 0x2 | 0x4 | 0x400,
-      data: "errors=remount-ro",
-    },
-  ]);
+  assert.deepEqual(ledger, LOOP3_LEDGER);
 
   // delete: gone from mountinfo -> mounted again; autoclear set again
   f.set(MOUNTINFO.split("\n")[0]);
@@ -141,18 +144,7 @@ Deno.test("hand-over: a block device that is not a loop device has no autoclear 
 });
 
 Deno.test("undo: a device that cannot be mounted back keeps autoclear cleared, for a retry", () => {
-  const ledger: Extract<Resource, { kind: "unmount" | "loop-autoclear" }>[] = [
-    { kind: "loop-autoclear", device: "/dev/loop3" },
-    {
-      kind: "unmount",
-      target: "/run/c/rootfs",
-      device: "/dev/loop3",
-      devno: "7:3",
-      fstype: "ext4",
-      flags: 0,
-      data: "",
-    },
-  ];
+  const ledger = LOOP3_LEDGER;
   const f = facts(MOUNTINFO.split("\n")[0]); // not mounted
   const failed = new Set<string>();
   const sys = new RecordingSyscalls({ failOn: failing("mount", 16) }); // EBUSY
