@@ -20,7 +20,7 @@ import { handOverStorage } from "./storage_setup.ts";
 import { execRunc, sandboxMarker } from "./runc.ts";
 import { spawnInit } from "./spawn_init.ts";
 import type { EarlyInit } from "./early_init.ts";
-import { signalOurProcess } from "./signal.ts";
+import { killAndWait } from "./signal.ts";
 import { runLifecycleHooks } from "./hooks.ts";
 import {
   type ContainerState,
@@ -191,7 +191,8 @@ async function create(
     if (plan.storage.devmapper !== null && child !== null) {
       // The early init copied the mount table with the device still mounted: start it again
       // once the device has left (as below).
-      await killInit(host, state);
+      const err = await killAndWait(host, state.pid, BigInt(state.pidStartTime));
+      if (err) throw new UruncError(err);
       child = null;
     }
     // Block devices for the guest leave the host's mount table before the child copies it.
@@ -293,19 +294,6 @@ function refuseSharedHandOver(spec: OciSpec, plan: LaunchPlan, rootfs: string): 
   throw new UruncError(
     `linux.rootfsPropagation "${propagation}" cannot be used with mountRootfs block pass-through: the init mounts a tmpfs over ${rootfs}, and a shared propagation would show it on the host; use rslave (the default), slave or private`,
   );
-}
-
-/** SIGKILL the init and wait until it is gone (or a zombie for the shim to reap). */
-async function killInit(host: Host, state: ContainerState): Promise<void> {
-  const startTime = BigInt(state.pidStartTime);
-  if (!signalOurProcess(host, state.pid, startTime, 9)) return;
-  const deadline = Date.now() + 10_000;
-  while (host.procs.state(state.pid, startTime) === "alive") {
-    if (Date.now() > deadline) {
-      throw new UruncError(`init pid ${state.pid} did not die within 10 s of SIGKILL`);
-    }
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 const INIT_READY_TIMEOUT_MS = 60_000;

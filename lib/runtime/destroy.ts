@@ -7,7 +7,7 @@ import { describe } from "../errors.ts";
 import type { Files, Host } from "../host/host.ts";
 import type { Logger } from "../log.ts";
 import { runLifecycleHooks } from "./hooks.ts";
-import { signalOurProcess } from "./signal.ts";
+import { killAndWait } from "./signal.ts";
 import type { ContainerState } from "./store.ts";
 import { readLedger, type Resource } from "../ledger.ts";
 import { lazyImport } from "../lazy.ts";
@@ -136,18 +136,6 @@ export async function destroyContainer(
     }
   }
   return problems;
-}
-
-/** SIGKILL our process (not a reused pid) and wait until it is a zombie or gone. */
-async function killAndWait(host: Host, pid: number, startTime: bigint): Promise<string | null> {
-  if (!signalOurProcess(host, pid, startTime, 9)) return null;
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    // A zombie is dead: its reaper is the shim (or our parent), not us.
-    if (host.procs.state(pid, startTime) !== "alive") return null;
-    await new Promise((r) => setTimeout(r, 5));
-  }
-  return `pid ${pid} did not die within 10 s of SIGKILL`;
 }
 
 /** Remove a mount point urunc made in the rootfs, only if it is still empty. */

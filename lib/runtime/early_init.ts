@@ -9,6 +9,7 @@
 import { join, resolve } from "../path.ts";
 import type { Files, Host, Spawned } from "../host/host.ts";
 import { isObj } from "../shape.ts";
+import { ANNOTATION_PREFIX } from "../config/unikernel_config.ts";
 import { readConfigJson } from "../oci/config_file.ts";
 import type { OciSpec } from "../oci/spec.ts";
 import { appendLedger } from "../ledger.ts";
@@ -20,8 +21,6 @@ import { spawnInit } from "./spawn_init.ts";
 import { createContainerDir, EXEC_FIFO, type NamespaceRecord } from "./store.ts";
 import type { CreateOptions } from "./create.ts";
 
-/** Kept in step with lib/config/unikernel_config.ts (which loads the decoders). */
-const ANNOTATION_PREFIX = "com.urunc.unikernel.";
 /** Set cluster-wide, these alone do not make a unikernel container. */
 const FLAG_KEYS = ["mountRootfs", "useDMBlock"].map((k) => ANNOTATION_PREFIX + k);
 

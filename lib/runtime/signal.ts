@@ -50,3 +50,19 @@ export async function signalAcrossExec(
   signalOurProcess(host, pid, startTime, signal);
   return true;
 }
+
+/** SIGKILL our process (not a reused pid) and wait until it is a zombie or gone. */
+export async function killAndWait(
+  host: Host,
+  pid: number,
+  startTime: bigint,
+): Promise<string | null> {
+  if (!signalOurProcess(host, pid, startTime, 9)) return null;
+  const deadline = Date.now() + 10_000;
+  while (Date.now() < deadline) {
+    // A zombie is dead: its reaper is the shim (or our parent), not us.
+    if (host.procs.state(pid, startTime) !== "alive") return null;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return `pid ${pid} did not die within 10 s of SIGKILL`;
+}
